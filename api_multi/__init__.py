@@ -1,0 +1,1 @@
+"""api_multi: multi-tenant end-user metering keyed by platformId."""

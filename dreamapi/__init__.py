@@ -1,0 +1,1 @@
+"""dream-api shared package: what the three workers have in common."""

@@ -1,0 +1,102 @@
+"""Platforms and their API keys: generated with `secrets`, stored only as SHA-256."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from dreamapi import ids, kvkeys
+from dreamapi.ports.kv import KVNamespace
+
+API_KEY_PREFIX = "pk_live_"
+SHOWN_PREFIX_LENGTH = len(API_KEY_PREFIX) + 4
+
+
+def new_api_key() -> str:
+    return API_KEY_PREFIX + secrets.token_urlsafe(32)
+
+
+def hash_api_key(api_key: str) -> str:
+    return hashlib.sha256(api_key.encode()).hexdigest()
+
+
+def hash_email(email: str) -> str:
+    return hashlib.sha256(email.strip().lower().encode()).hexdigest()
+
+
+def looks_like_api_key(token: str) -> bool:
+    return token.startswith(API_KEY_PREFIX)
+
+
+def iso_utc(epoch_seconds: float) -> str:
+    return datetime.fromtimestamp(epoch_seconds, tz=timezone.utc).isoformat(timespec="seconds").replace(
+        "+00:00", "Z"
+    )
+
+
+@dataclass(frozen=True)
+class IssuedKey:
+    """The one moment a plaintext key exists: returned to the caller, never stored."""
+
+    platform_id: str
+    api_key: str
+    key_prefix: str
+    created_at: str
+
+
+async def platform_exists(tokens_kv: KVNamespace, platform_id: str) -> bool:
+    return await tokens_kv.get(kvkeys.platform_field(platform_id, "createdAt")) is not None
+
+
+async def _store_key(tokens_kv: KVNamespace, platform_id: str, now: float) -> IssuedKey:
+    api_key = new_api_key()
+    key_hash = hash_api_key(api_key)
+    created_at = iso_utc(now)
+    prefix = api_key[:SHOWN_PREFIX_LENGTH]
+    await tokens_kv.put(kvkeys.apikey(key_hash), platform_id)
+    record = {"hash": key_hash, "prefix": prefix, "createdAt": created_at}
+    await tokens_kv.put(kvkeys.platform_field(platform_id, "apiKey"), json.dumps(record))
+    return IssuedKey(platform_id, api_key, prefix, created_at)
+
+
+async def create_platform(
+    tokens_kv: KVNamespace,
+    now: float,
+    *,
+    owner_user_id: str | None = None,
+    email: str | None = None,
+) -> IssuedKey:
+    platform_id = ids.new_platform_id()
+    issued = await _store_key(tokens_kv, platform_id, now)
+    if owner_user_id:
+        await tokens_kv.put(kvkeys.platform_field(platform_id, "userId"), owner_user_id)
+        await tokens_kv.put(kvkeys.user_platform(owner_user_id), platform_id)
+    if email:
+        await tokens_kv.put(kvkeys.platform_field(platform_id, "email"), email)
+        await tokens_kv.put(kvkeys.developer_email(hash_email(email)), platform_id)
+    # Written last: a platform "exists" only once everything above is in place.
+    await tokens_kv.put(kvkeys.platform_field(platform_id, "createdAt"), issued.created_at)
+    return issued
+
+
+async def rotate_key(tokens_kv: KVNamespace, platform_id: str, now: float) -> IssuedKey:
+    previous = await current_key_record(tokens_kv, platform_id)
+    issued = await _store_key(tokens_kv, platform_id, now)
+    if previous and not hmac.compare_digest(previous["hash"], hash_api_key(issued.api_key)):
+        await tokens_kv.delete(kvkeys.apikey(previous["hash"]))
+    return issued
+
+
+async def current_key_record(tokens_kv: KVNamespace, platform_id: str) -> dict[str, str] | None:
+    raw = await tokens_kv.get(kvkeys.platform_field(platform_id, "apiKey"))
+    return json.loads(raw) if raw else None
+
+
+async def platform_for_key(tokens_kv: KVNamespace, api_key: str) -> str | None:
+    """The platform an API key belongs to; None for unknown or revoked keys."""
+    platform_id = await tokens_kv.get(kvkeys.apikey(hash_api_key(api_key)))
+    return platform_id if ids.is_platform_id(platform_id) else None

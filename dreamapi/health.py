@@ -1,0 +1,22 @@
+"""`GET /health`, the same on every worker."""
+
+from __future__ import annotations
+
+from dreamapi.credentials import iso_utc
+from dreamapi.http import Request, Response, json_response
+from dreamapi.router import Router
+from dreamapi.services import KV_BINDINGS, Services
+
+
+def add_health_route(router: Router, service_name: str) -> None:
+    async def health(request: Request, services: Services) -> Response:
+        return json_response(
+            {
+                "status": "ok",
+                "service": service_name,
+                "time": iso_utc(services.clock.now()),
+                "kv": {name: name in services.kv_bindings for name in KV_BINDINGS},
+            }
+        )
+
+    router.add("GET", "/health", health)

@@ -1,0 +1,118 @@
+"""Plain-Python HTTP request and response, independent of the runtime."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs
+
+
+class Headers:
+    """Case-insensitive, order-preserving header list (allows repeated names)."""
+
+    def __init__(self, items: Iterable[tuple[str, str]] | Mapping[str, str] = ()) -> None:
+        pairs = items.items() if isinstance(items, Mapping) else items
+        self._items: list[tuple[str, str]] = [(str(k), str(v)) for k, v in pairs]
+
+    def get(self, name: str, default: str | None = None) -> str | None:
+        lowered = name.lower()
+        for key, value in self._items:
+            if key.lower() == lowered:
+                return value
+        return default
+
+    def get_all(self, name: str) -> list[str]:
+        lowered = name.lower()
+        return [value for key, value in self._items if key.lower() == lowered]
+
+    def set(self, name: str, value: str) -> None:
+        self.remove(name)
+        self._items.append((name, value))
+
+    def add(self, name: str, value: str) -> None:
+        self._items.append((name, value))
+
+    def setdefault(self, name: str, value: str) -> None:
+        if name not in self:
+            self._items.append((name, value))
+
+    def remove(self, name: str) -> None:
+        lowered = name.lower()
+        self._items = [(k, v) for k, v in self._items if k.lower() != lowered]
+
+    def items(self) -> list[tuple[str, str]]:
+        return list(self._items)
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and self.get(name) is not None
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __repr__(self) -> str:  # never print values: they may hold credentials
+        return f"Headers({[k for k, _ in self._items]})"
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    query: dict[str, list[str]] = field(default_factory=dict)
+    headers: Headers = field(default_factory=Headers)
+    body: bytes = b""
+    path_params: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_url(
+        cls,
+        method: str,
+        url_path_and_query: str,
+        headers: Headers | None = None,
+        body: bytes = b"",
+    ) -> Request:
+        path, _, query_string = url_path_and_query.partition("?")
+        return cls(
+            method=method.upper(),
+            path=path or "/",
+            query=parse_qs(query_string, keep_blank_values=True),
+            headers=headers or Headers(),
+            body=body,
+        )
+
+    def query_param(self, name: str) -> str | None:
+        values = self.query.get(name)
+        return values[0] if values else None
+
+    @property
+    def origin(self) -> str | None:
+        return self.headers.get("origin")
+
+
+@dataclass
+class Response:
+    status: int = 200
+    headers: Headers = field(default_factory=Headers)
+    body: bytes = b""
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+def json_response(data: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
+    response = Response(
+        status=status,
+        headers=Headers({"content-type": "application/json; charset=utf-8"}),
+        body=json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode(),
+    )
+    for name, value in (headers or {}).items():
+        response.headers.set(name, value)
+    return response
+
+
+def redirect(location: str, status: int = 302) -> Response:
+    return Response(status=status, headers=Headers({"location": location}))

@@ -1,0 +1,40 @@
+"""KV key layout (see DESIGN.md "Storage"); every key is built here and nowhere else."""
+
+from __future__ import annotations
+
+# TOKENS_KV
+def apikey(key_hash: str) -> str:
+    return f"apikey:{key_hash}"
+
+
+def user_platform(user_id: str) -> str:
+    return f"user:{user_id}:platformId"
+
+
+def platform_field(platform_id: str, field: str) -> str:
+    return f"platform:{platform_id}:{field}"
+
+
+def tier_config(platform_id: str) -> str:
+    return f"user:{platform_id}:tierConfig"
+
+
+def developer_email(email_hash: str) -> str:
+    return f"developer-email:{email_hash}"
+
+
+# USAGE_KV
+def developer_usage(user_id: str) -> str:
+    return f"usage:{user_id}"
+
+
+def end_user_usage(platform_id: str, user_id: str) -> str:
+    return f"usage:{platform_id}:{user_id}"
+
+
+def rate_limit(scope: str, minute: int) -> str:
+    return f"ratelimit:{scope}:{minute}"
+
+
+def stripe_webhook_event(event_id: str) -> str:
+    return f"webhook:stripe:{event_id}"

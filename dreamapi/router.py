@@ -1,0 +1,77 @@
+"""Method + path routing with `{param}` segments; 404 and 405 (with Allow) built in."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from dreamapi.errors import ApiError, not_found
+from dreamapi.http import Request, Response
+
+if TYPE_CHECKING:
+    from dreamapi.services import Services
+
+Handler = Callable[[Request, "Services"], Awaitable[Response]]
+
+_PARAM = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    pattern: str
+    regex: re.Pattern[str]
+    handler: Handler
+
+
+def _compile(pattern: str) -> re.Pattern[str]:
+    parts = _PARAM.split(pattern)
+    regex = "".join(
+        f"(?P<{part}>[^/]+)" if index % 2 else re.escape(part) for index, part in enumerate(parts)
+    )
+    return re.compile(f"^{regex}$")
+
+
+class Router:
+    def __init__(self) -> None:
+        self.routes: list[Route] = []
+
+    def add(self, method: str, pattern: str, handler: Handler) -> None:
+        self.routes.append(Route(method.upper(), pattern, _compile(pattern), handler))
+
+    def route(self, method: str, pattern: str) -> Callable[[Handler], Handler]:
+        def register(handler: Handler) -> Handler:
+            self.add(method, pattern, handler)
+            return handler
+
+        return register
+
+    def allowed_methods(self, path: str) -> list[str]:
+        methods = {route.method for route in self.routes if route.regex.match(path)}
+        if "GET" in methods:
+            methods.add("HEAD")
+        if methods:
+            methods.add("OPTIONS")
+        return sorted(methods)
+
+    def resolve(self, method: str, path: str) -> tuple[Handler, dict[str, str]]:
+        lookup_method = "GET" if method == "HEAD" else method
+        path_matched = False
+        for route in self.routes:
+            match = route.regex.match(path)
+            if not match:
+                continue
+            path_matched = True
+            if route.method == lookup_method:
+                return route.handler, match.groupdict()
+        if not path_matched:
+            raise not_found(f"No route for {path}")
+        allowed = self.allowed_methods(path)
+        raise ApiError(
+            405,
+            "method_not_allowed",
+            f"{method} is not allowed on {path}; allowed: {', '.join(allowed)}",
+            headers={"allow": ", ".join(allowed)},
+        )

@@ -1,0 +1,1 @@
+"""Glue between a runtime (workerd via Pyodide, or CPython) and the shared app."""

@@ -1,0 +1,182 @@
+"""Workers (Pyodide) implementations of the ports, and JS <-> Python request conversion.
+
+Only imported inside workerd: `js` and `pyodide` exist nowhere else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from js import Headers as JsHeaders  # type: ignore[import-not-found]
+from js import Object, Uint8Array, crypto  # type: ignore[import-not-found]
+from js import Response as JsResponse  # type: ignore[import-not-found]
+from js import fetch as js_fetch  # type: ignore[import-not-found]
+from pyodide.ffi import JsProxy, to_js  # type: ignore[import-not-found]
+
+from dreamapi.http import Headers, Request, Response
+from dreamapi.ports.kv import KeyInfo, KeyList, check_put_arguments
+from dreamapi.ports.outbound import OutboundError, OutboundResponse
+from dreamapi.ports.signatures import RsaPublicKey
+
+try:  # Pyodide >= 0.28 passes JS null as jsnull, older versions as None
+    from pyodide.ffi import jsnull  # type: ignore[import-not-found]
+except ImportError:  # pragma: no cover - depends on the runtime
+    jsnull = None
+
+_NO_BODY_STATUSES = {101, 204, 205, 304}
+
+
+def is_null(value: Any) -> bool:
+    return value is None or (jsnull is not None and value is jsnull)
+
+
+def to_py(value: Any) -> Any:
+    """JS values (JsProxy, null/undefined) as plain Python values, recursively."""
+    if is_null(value):
+        return None
+    if isinstance(value, JsProxy):
+        if getattr(value, "typeof", "") == "undefined":
+            return None
+        return to_py(value.to_py())
+    if isinstance(value, dict):
+        return {key: to_py(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [to_py(item) for item in value]
+    return value
+
+
+def js_object(data: Mapping[str, Any]) -> Any:
+    return to_js(dict(data), dict_converter=Object.fromEntries)
+
+
+class WorkersEnv(Mapping[str, str]):
+    """The worker's string vars and secrets as a read-only mapping (bindings excluded)."""
+
+    def __init__(self, env: Any) -> None:
+        self._env = env
+
+    def __getitem__(self, name: str) -> str:
+        value = getattr(self._env, name, None)
+        if isinstance(value, str):
+            return value
+        raise KeyError(name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(name for name in to_py(Object.keys(self._env)) if name in self)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+class WorkersKV:
+    def __init__(self, binding: Any) -> None:
+        self._binding = binding
+
+    async def get(self, key: str) -> str | None:
+        return to_py(await self._binding.get(key))
+
+    async def get_with_metadata(self, key: str) -> tuple[str | None, dict[str, Any] | None]:
+        result = to_py(await self._binding.getWithMetadata(key)) or {}
+        return result.get("value"), result.get("metadata")
+
+    async def put(
+        self,
+        key: str,
+        value: str,
+        *,
+        expiration_ttl: int | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> None:
+        check_put_arguments(key, expiration_ttl, metadata)
+        options: dict[str, Any] = {}
+        if expiration_ttl is not None:
+            options["expirationTtl"] = int(expiration_ttl)
+        if metadata is not None:
+            options["metadata"] = to_js(metadata, dict_converter=Object.fromEntries)
+        await self._binding.put(key, value, js_object(options))
+
+    async def delete(self, key: str) -> None:
+        await self._binding.delete(key)
+
+    async def list(self, *, prefix: str = "", cursor: str | None = None, limit: int = 1000) -> KeyList:
+        options: dict[str, Any] = {"prefix": prefix, "limit": limit}
+        if cursor:
+            options["cursor"] = cursor
+        result = to_py(await self._binding.list(js_object(options))) or {}
+        keys = [
+            KeyInfo(item["name"], item.get("expiration"), item.get("metadata"))
+            for item in result.get("keys", [])
+        ]
+        complete = bool(result.get("list_complete", True))
+        return KeyList(keys=keys, cursor=None if complete else result.get("cursor"), complete=complete)
+
+
+class WorkersHttpClient:
+    async def fetch(
+        self,
+        url: str,
+        *,
+        method: str = "GET",
+        headers: Mapping[str, str] | None = None,
+        body: bytes | None = None,
+    ) -> OutboundResponse:
+        init: dict[str, Any] = {"method": method, "headers": js_object(headers or {})}
+        if body is not None:
+            init["body"] = to_js(body)
+        try:
+            reply = await js_fetch(url, js_object(init))
+            payload = bytes((await reply.arrayBuffer()).to_bytes())
+        except Exception as error:  # noqa: BLE001 - JS network errors arrive as JsException
+            raise OutboundError(f"{method} {url} failed: {error.__class__.__name__}") from None
+        return OutboundResponse(int(reply.status), _headers_from_js(reply.headers), payload)
+
+
+class WebCryptoVerifier:
+    _ALGORITHM = {"name": "RSASSA-PKCS1-v1_5", "hash": "SHA-256"}
+
+    async def verify(self, key: RsaPublicKey, message: bytes, signature: bytes) -> bool:
+        algorithm = js_object(self._ALGORITHM)
+        usages = to_js(["verify"])
+        try:
+            if key.jwk is not None:
+                jwk = {name: key.jwk[name] for name in ("kty", "n", "e") if name in key.jwk}
+                crypto_key = await crypto.subtle.importKey("jwk", js_object(jwk), algorithm, False, usages)
+            elif key.spki_der is not None:
+                crypto_key = await crypto.subtle.importKey(
+                    "spki", to_js(key.spki_der), algorithm, False, usages
+                )
+            else:
+                return False
+            return bool(
+                await crypto.subtle.verify(algorithm, crypto_key, to_js(signature), to_js(message))
+            )
+        except Exception:  # noqa: BLE001 - malformed keys or signatures are simply invalid
+            return False
+
+
+def _headers_from_js(js_headers: Any) -> Headers:
+    return Headers([tuple(to_py(pair)) for pair in js_headers.entries()])
+
+
+async def request_from_js(js_request: Any, max_body_bytes: int) -> Request:
+    url = str(js_request.url)
+    after_scheme = url.split("://", 1)[-1]
+    path_and_query = "/" + after_scheme.split("/", 1)[1] if "/" in after_scheme else "/"
+    headers = _headers_from_js(js_request.headers)
+    body = b""
+    declared = headers.get("content-length")
+    too_large = declared is not None and declared.isdigit() and int(declared) > max_body_bytes
+    if js_request.method not in ("GET", "HEAD") and not too_large:
+        body = bytes((await js_request.arrayBuffer()).to_bytes())
+    return Request.from_url(str(js_request.method), path_and_query, headers, body)
+
+
+def response_to_js(response: Response) -> Any:
+    js_headers = JsHeaders.new()
+    for name, value in response.headers:
+        js_headers.append(name, value)
+    body = None
+    if response.body and response.status not in _NO_BODY_STATUSES:
+        body = Uint8Array.new(to_js(response.body))
+    return JsResponse.new(body, js_object({"status": response.status, "headers": js_headers}))

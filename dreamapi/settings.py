@@ -1,0 +1,58 @@
+"""Configuration common to every worker, read from the worker's vars and secrets."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+DEFAULT_MAX_BODY_BYTES = 64 * 1024
+
+
+def origin_of(url: str) -> str | None:
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or str(raw).strip() == "":
+        return default
+    try:
+        return int(str(raw).strip())
+    except ValueError as error:
+        raise ValueError(f"configuration variable {name} must be an integer") from error
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or str(raw).strip() == "":
+        return default
+    try:
+        return float(str(raw).strip())
+    except ValueError as error:
+        raise ValueError(f"configuration variable {name} must be a number") from error
+
+
+@dataclass(frozen=True)
+class Settings:
+    environment: str
+    frontend_url: str
+    allowed_origins: frozenset[str]
+    max_body_bytes: int
+    clock_offset_seconds: float
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> Settings:
+        frontend_url = str(env.get("FRONTEND_URL") or "http://localhost:5173").rstrip("/")
+        origins = {origin_of(frontend_url)}
+        origins.update(origin_of(item) for item in str(env.get("ALLOWED_ORIGINS") or "").split(","))
+        return cls(
+            environment=str(env.get("ENVIRONMENT") or "development"),
+            frontend_url=frontend_url,
+            allowed_origins=frozenset(o for o in origins if o),
+            max_body_bytes=_int(env, "MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES),
+            clock_offset_seconds=_float(env, "CLOCK_OFFSET_SECONDS", 0.0),
+        )

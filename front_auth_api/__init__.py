@@ -1,0 +1,1 @@
+"""front_auth_api: the platform API where developers pay us."""

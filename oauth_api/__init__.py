@@ -1,0 +1,1 @@
+"""oauth_api: Stripe Connect and GitHub OAuth for developers."""

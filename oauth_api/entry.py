@@ -1,0 +1,13 @@
+"""Worker entry module: both handler styles, each a one-liner into the shared adapter."""
+
+from oauth_api.app import create_app
+from dreamapi.runtime.entrypoint import WorkerEntrypoint, serve
+
+
+async def on_fetch(request, env, ctx):  # noqa: ANN001, ANN201 - JS objects
+    return await serve(create_app, request, env)
+
+
+class Default(WorkerEntrypoint):
+    async def fetch(self, request):  # noqa: ANN001, ANN201 - JS objects
+        return await serve(create_app, request, self.env)

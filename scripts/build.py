@@ -1,0 +1,115 @@
+#!/usr/bin/env python3
+"""Assemble one worker's upload folder: build/<worker>/ = entry + worker package + dreamapi + deps.
+
+Run by each worker's wrangler.toml [build] section (so `wrangler dev`/`deploy` build first),
+or by hand: `python3 scripts/build.py api_multi`. Needs only the standard library and pip.
+Dependencies are installed once per version of requirements/worker.lock into build/.deps/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import hashlib
+import io
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+WORKERS = ("front_auth_api", "api_multi", "oauth_api")
+SHARED_PACKAGE = "dreamapi"
+LOCK_FILE = ROOT / "requirements" / "worker.lock"
+BUILD_ROOT = ROOT / "build"
+# wrangler uploads every *.py (and *.txt/*.html/*.bin/*.wasm as other module types)
+# under the entry's folder, so only Python sources go in.
+PRUNED_DIRS = {"__pycache__", "tests", "test"}
+
+
+def _python_sources(folder: Path) -> list[Path]:
+    return sorted(
+        path
+        for path in folder.rglob("*.py")
+        if not PRUNED_DIRS.intersection(part for part in path.relative_to(folder).parts)
+    )
+
+
+def _copy_sources(source: Path, target: Path) -> None:
+    for path in _python_sources(source):
+        destination = target / path.relative_to(source)
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, destination)
+
+
+def dependencies_dir() -> Path:
+    """Locked dependencies installed (once) for the worker runtime; shared by all workers."""
+    digest = hashlib.sha256(LOCK_FILE.read_bytes()).hexdigest()[:16]
+    target = BUILD_ROOT / ".deps" / digest
+    if target.is_dir():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix="deps-", dir=target.parent))
+    subprocess.run(
+        [
+            sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+            "--no-deps", "--require-hashes", "--only-binary=:all:", "--no-compile",
+            "--target", str(staging / "site"), "-r", str(LOCK_FILE),
+        ],
+        check=True,
+    )
+    pruned = staging / "pruned"
+    _copy_sources(staging / "site", pruned)
+    try:
+        os.rename(pruned, target)
+    except OSError:  # another build finished first; its result is identical
+        pass
+    shutil.rmtree(staging, ignore_errors=True)
+    return target
+
+
+def build(worker: str) -> Path:
+    if worker not in WORKERS:
+        raise SystemExit(f"unknown worker {worker!r}; expected one of {', '.join(WORKERS)}")
+    out = BUILD_ROOT / worker
+    staging = Path(tempfile.mkdtemp(prefix=f"{worker}-", dir=BUILD_ROOT))
+    shutil.copytree(dependencies_dir(), staging, dirs_exist_ok=True)
+    _copy_sources(ROOT / SHARED_PACKAGE, staging / SHARED_PACKAGE)
+    _copy_sources(ROOT / worker, staging / worker)
+    shutil.copy2(ROOT / worker / "entry.py", staging / "entry.py")
+    # Swap in place of the old build so a running `wrangler dev` never sees half a folder.
+    previous = BUILD_ROOT / f".{worker}.old"
+    shutil.rmtree(previous, ignore_errors=True)
+    if out.exists():
+        os.rename(out, previous)
+    os.rename(staging, out)
+    shutil.rmtree(previous, ignore_errors=True)
+    return out
+
+
+def gzipped_size(folder: Path) -> int:
+    """Size of the folder's Python sources as one gzipped tar: close to what is uploaded."""
+    buffer = io.BytesIO()
+    with gzip.GzipFile(fileobj=buffer, mode="wb", mtime=0) as gz, tarfile.open(fileobj=gz, mode="w") as tar:
+        for path in _python_sources(folder):
+            tar.add(path, arcname=str(path.relative_to(folder)))
+    return len(buffer.getvalue())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("workers", nargs="+", choices=(*WORKERS, "all"))
+    parser.add_argument("--size", action="store_true", help="print each bundle's gzipped size")
+    args = parser.parse_args()
+    BUILD_ROOT.mkdir(exist_ok=True)
+    for worker in WORKERS if "all" in args.workers else args.workers:
+        out = build(worker)
+        if args.size:
+            print(f"{worker}: {gzipped_size(out) / 1024:.0f} KiB gzipped ({out.relative_to(ROOT)})")
+
+
+if __name__ == "__main__":
+    main()
