@@ -71,22 +71,42 @@ def dependencies_dir() -> Path:
     return target
 
 
+def _bundle_plan(worker: str) -> dict[Path, Path]:
+    """Relative path in the bundle -> source file."""
+    plan: dict[Path, Path] = {}
+    deps = dependencies_dir()
+    for source_root, prefix in ((deps, Path()), (ROOT / SHARED_PACKAGE, Path(SHARED_PACKAGE)), (ROOT / worker, Path(worker))):
+        for path in _python_sources(source_root):
+            plan[prefix / path.relative_to(source_root)] = path
+    plan[Path("entry.py")] = ROOT / worker / "entry.py"
+    return plan
+
+
 def build(worker: str) -> Path:
+    """Syncs build/<worker>/ with the plan, writing only files whose content changed.
+
+    `wrangler dev` watches this folder: an unchanged rebuild must touch nothing, or every
+    build would restart the worker (and a folder swap would race wrangler's module scan).
+    """
     if worker not in WORKERS:
         raise SystemExit(f"unknown worker {worker!r}; expected one of {', '.join(WORKERS)}")
     out = BUILD_ROOT / worker
-    staging = Path(tempfile.mkdtemp(prefix=f"{worker}-", dir=BUILD_ROOT))
-    shutil.copytree(dependencies_dir(), staging, dirs_exist_ok=True)
-    _copy_sources(ROOT / SHARED_PACKAGE, staging / SHARED_PACKAGE)
-    _copy_sources(ROOT / worker, staging / worker)
-    shutil.copy2(ROOT / worker / "entry.py", staging / "entry.py")
-    # Swap in place of the old build so a running `wrangler dev` never sees half a folder.
-    previous = BUILD_ROOT / f".{worker}.old"
-    shutil.rmtree(previous, ignore_errors=True)
-    if out.exists():
-        os.rename(out, previous)
-    os.rename(staging, out)
-    shutil.rmtree(previous, ignore_errors=True)
+    plan = _bundle_plan(worker)
+    for relative, source in plan.items():
+        target = out / relative
+        content = source.read_bytes()
+        if target.is_file() and target.read_bytes() == content:
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        staging = target.with_name(f".{target.name}.tmp")
+        staging.write_bytes(content)
+        os.replace(staging, target)
+    for existing in sorted(out.rglob("*"), reverse=True):
+        relative = existing.relative_to(out)
+        if existing.is_file() and relative not in plan:
+            existing.unlink()
+        elif existing.is_dir() and not any(existing.iterdir()):
+            existing.rmdir()
     return out
 
 

@@ -167,9 +167,20 @@ async def request_from_js(js_request: Any, max_body_bytes: int) -> Request:
     body = b""
     declared = headers.get("content-length")
     too_large = declared is not None and declared.isdigit() and int(declared) > max_body_bytes
-    if js_request.method not in ("GET", "HEAD") and not too_large:
-        body = bytes((await js_request.arrayBuffer()).to_bytes())
+    if js_request.method not in ("GET", "HEAD"):
+        if not too_large:
+            body = bytes((await js_request.arrayBuffer()).to_bytes())
+        elif not is_null(js_request.body):
+            await _discard(js_request.body)
     return Request.from_url(str(js_request.method), path_and_query, headers, body)
+
+
+async def _discard(stream: Any) -> None:
+    """Reads a refused body to its end without keeping it: a request body left unread
+    breaks the next request on the same keep-alive connection in the local runtime."""
+    reader = stream.getReader()
+    while not (await reader.read()).done:
+        pass
 
 
 def response_to_js(response: Response) -> Any:

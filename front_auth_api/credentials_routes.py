@@ -1,0 +1,65 @@
+"""Developer credentials: platformId + API key (shown once), rotation, and what may be shown again."""
+
+from __future__ import annotations
+
+from dreamapi import credentials, kvkeys
+from dreamapi.errors import conflict, not_found
+from dreamapi.http import Request, Response, json_response
+from dreamapi.services import Services
+from front_auth_api.developer_auth import authenticate_developer
+
+KEY_WARNING = "Save this API key now: it is shown only once and cannot be retrieved again."
+
+
+def _issued_body(issued: credentials.IssuedKey) -> dict[str, str]:
+    return {
+        "platformId": issued.platform_id,
+        "apiKey": issued.api_key,
+        "keyPrefix": issued.key_prefix,
+        "createdAt": issued.created_at,
+        "warning": KEY_WARNING,
+    }
+
+
+async def _platform_of(developer_id: str, services: Services) -> str | None:
+    return await services.tokens_kv.get(kvkeys.user_platform(developer_id))
+
+
+async def generate_credentials(request: Request, services: Services) -> Response:
+    developer = await authenticate_developer(request, services)
+    existing = await _platform_of(developer.user_id, services)
+    if existing:
+        raise conflict(
+            f"You already have platform {existing}; use POST /rotate-key for a new API key",
+            "credentials_exist",
+        )
+    issued = await credentials.create_platform(
+        services.tokens_kv, services.clock.now(), owner_user_id=developer.user_id, email=developer.email
+    )
+    return json_response(_issued_body(issued), 201)
+
+
+async def rotate_key(request: Request, services: Services) -> Response:
+    developer = await authenticate_developer(request, services)
+    platform_id = await _platform_of(developer.user_id, services)
+    if not platform_id:
+        raise not_found("No credentials yet; call POST /generate-credentials first", "no_credentials")
+    issued = await credentials.rotate_key(services.tokens_kv, platform_id, services.clock.now())
+    return json_response(_issued_body(issued))
+
+
+async def get_credentials(request: Request, services: Services) -> Response:
+    developer = await authenticate_developer(request, services)
+    platform_id = await _platform_of(developer.user_id, services)
+    if not platform_id:
+        raise not_found("No credentials yet; call POST /generate-credentials first", "no_credentials")
+    record = await credentials.current_key_record(services.tokens_kv, platform_id) or {}
+    created_at = await services.tokens_kv.get(kvkeys.platform_field(platform_id, "createdAt"))
+    return json_response(
+        {
+            "platformId": platform_id,
+            "keyPrefix": record.get("prefix"),
+            "keyCreatedAt": record.get("createdAt"),
+            "createdAt": created_at,
+        }
+    )

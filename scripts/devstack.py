@@ -1,0 +1,157 @@
+"""Starting and stopping the local platform's processes; used by `make dev` and the test fixtures.
+
+Workers run in the pinned wrangler (3.92.0, Pyodide embedded, works offline), all with one
+`--persist-to` folder so that they share local KV state, as they share namespaces in production.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import tomllib
+import urllib.error
+import urllib.request
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+WRANGLER = ROOT / "node_modules" / ".bin" / "wrangler"
+VENV_BIN = ROOT / ".venv" / "bin"
+WORKERS = ("api_multi", "front_auth_api", "oauth_api")
+WORKER_PORTS = {"api_multi": 8787, "front_auth_api": 8788, "oauth_api": 8789}
+IDENTITY_PORT = 8790
+DASHBOARD_PORT = 5173
+STARTUP_TIMEOUT_SECONDS = 180.0
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def kv_namespace_ids() -> dict[str, str]:
+    """Binding -> namespace id, as the workers' wrangler.toml declare them (local state is keyed by id)."""
+    ids: dict[str, str] = {}
+    for worker in WORKERS:
+        config = tomllib.loads((ROOT / worker / "wrangler.toml").read_text())
+        for namespace in config.get("kv_namespaces", []):
+            ids[namespace["binding"]] = namespace.get("preview_id") or namespace["id"]
+    return ids
+
+
+def tool_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Environment for child processes: the project's venv first on PATH (wrangler's [build] runs python3)."""
+    env = dict(os.environ)
+    env["PATH"] = f"{VENV_BIN}{os.pathsep}{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    env["PYTHONPATH"] = str(ROOT)
+    env.setdefault("WRANGLER_SEND_METRICS", "false")
+    env.setdefault("CI", "true")  # no interactive dev session, no update prompts
+    env.update(extra or {})
+    return env
+
+
+@dataclass
+class Process:
+    name: str
+    popen: subprocess.Popen[bytes]
+    url: str
+    log_path: Path
+
+    def log_tail(self, lines: int = 40) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+    def stop(self) -> None:
+        if self.popen.poll() is not None:
+            return
+        try:
+            os.killpg(self.popen.pid, signal.SIGTERM)
+            self.popen.wait(timeout=15)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            try:
+                os.killpg(self.popen.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            self.popen.wait(timeout=5)
+
+
+def spawn(
+    name: str,
+    argv: list[str],
+    url: str,
+    log_dir: Path,
+    env: Mapping[str, str] | None = None,
+    cwd: Path = ROOT,
+) -> Process:
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log_path = log_dir / f"{name}.log"
+    log = log_path.open("wb")
+    popen = subprocess.Popen(
+        argv, cwd=cwd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+        env=tool_env(env), start_new_session=True,
+    )
+    return Process(name, popen, url, log_path)
+
+
+def wait_until_up(process: Process, path: str = "/health", timeout: float = STARTUP_TIMEOUT_SECONDS) -> float:
+    """Seconds from now until `url+path` answers 2xx; raises with the log tail if it never does."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        if process.popen.poll() is not None:
+            raise RuntimeError(f"{process.name} exited ({process.popen.returncode}):\n{process.log_tail()}")
+        try:
+            with urllib.request.urlopen(process.url + path, timeout=30) as reply:  # noqa: S310
+                if 200 <= reply.status < 300:
+                    return time.monotonic() - started
+        except (urllib.error.URLError, OSError):
+            time.sleep(0.2)
+    raise RuntimeError(f"{process.name} did not answer {path} within {timeout:.0f}s:\n{process.log_tail()}")
+
+
+def start_worker(
+    worker: str,
+    port: int,
+    persist_dir: Path,
+    log_dir: Path,
+    variables: Mapping[str, str] | None = None,
+) -> Process:
+    argv = [
+        str(WRANGLER), "dev",
+        "--config", str(ROOT / worker / "wrangler.toml"),
+        "--ip", "127.0.0.1", "--port", str(port),
+        "--inspector-port", str(free_port()),
+        "--persist-to", str(persist_dir),
+        "--log-level", "info",
+    ]
+    for name, value in (variables or {}).items():
+        argv += ["--var", f"{name}:{value}"]
+    # wrangler runs the [build] command in its working directory: the worker's folder.
+    return spawn(worker, argv, f"http://127.0.0.1:{port}", log_dir, cwd=ROOT / worker)
+
+
+def start_kv_bridge(persist_dir: Path, port: int, log_dir: Path) -> Process:
+    argv = [
+        "node", str(ROOT / "scripts" / "kv_bridge.mjs"),
+        "--persist-to", str(persist_dir), "--port", str(port),
+        "--namespaces", json.dumps(kv_namespace_ids()),
+    ]
+    return spawn("kv_bridge", argv, f"http://127.0.0.1:{port}", log_dir)
+
+
+def start_python_module(name: str, module: str, port: int, log_dir: Path) -> Process:
+    argv = [sys.executable, "-m", module, "--port", str(port)]
+    return spawn(name, argv, f"http://127.0.0.1:{port}", log_dir)
+
+
+def build_all_workers() -> None:
+    """Build once up front so the parallel `wrangler dev` starts do not race on the deps cache."""
+    subprocess.run([sys.executable, str(ROOT / "scripts" / "build.py"), "all"], check=True, env=tool_env())

@@ -1,0 +1,137 @@
+"""Dev identity provider: issues Clerk-shaped RS256 session tokens and serves their JWKS.
+
+Workers only see CLERK_JWKS_URL pointing here. Run: python -m scripts.standins.identity --port 8790
+  GET  /.well-known/jwks.json   the public key (kid, RS256)
+  GET  /public-key.pem          the same key as PEM (for CLERK_JWT_KEY, networkless mode)
+  POST /tokens                  {"sub", "azp"?, "plan"?, "email"?, "publicMetadata"?, "expiresIn"?,
+                                 "notBefore"?, "claims"?} -> {"token", "expiresAt"}
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import secrets
+import time
+from typing import Any
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from scripts.standins.jsonhttp import StandinRequest, StandinServer, json_reply
+
+DEFAULT_AZP = "http://localhost:5173"
+DEFAULT_LIFETIME_SECONDS = 600
+
+
+def _b64url_uint(value: int) -> str:
+    raw = value.to_bytes((value.bit_length() + 7) // 8, "big")
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+class IdentityProvider:
+    def __init__(self) -> None:
+        self.private_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        self.kid = "dev-" + secrets.token_hex(6)
+        self.issuer = "http://127.0.0.1"
+        self.server = StandinServer("identity")
+        self.server.route("GET", "/.well-known/jwks.json")(lambda _r: json_reply(self.jwks()))
+        self.server.route("GET", "/public-key.pem")(
+            lambda _r: (200, {"content-type": "application/x-pem-file"}, self.public_pem().encode())
+        )
+        self.server.route("POST", "/tokens")(self._issue_route)
+
+    def jwks(self) -> dict[str, Any]:
+        numbers = self.private_key.public_key().public_numbers()
+        return {
+            "keys": [
+                {
+                    "kty": "RSA",
+                    "kid": self.kid,
+                    "use": "sig",
+                    "alg": "RS256",
+                    "n": _b64url_uint(numbers.n),
+                    "e": _b64url_uint(numbers.e),
+                }
+            ]
+        }
+
+    def public_pem(self) -> str:
+        return (
+            self.private_key.public_key()
+            .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+            .decode()
+        )
+
+    def issue(
+        self,
+        sub: str,
+        *,
+        azp: str | None = DEFAULT_AZP,
+        plan: str | None = None,
+        email: str | None = None,
+        public_metadata: dict[str, Any] | None = None,
+        expires_in: int = DEFAULT_LIFETIME_SECONDS,
+        not_before: int | None = None,
+        extra_claims: dict[str, Any] | None = None,
+    ) -> str:
+        now = int(time.time())
+        claims: dict[str, Any] = {
+            "sub": sub,
+            "sid": "sess_" + secrets.token_hex(8),
+            "iss": self.issuer,
+            "iat": now,
+            "nbf": not_before if not_before is not None else now - 5,
+            "exp": now + expires_in,
+        }
+        if azp:
+            claims["azp"] = azp
+        if plan is not None:
+            claims["plan"] = plan  # the spec's `dream-api` JWT template claim
+        if email is not None:
+            claims["email"] = email
+        if public_metadata is not None:
+            claims["publicMetadata"] = public_metadata
+        claims.update(extra_claims or {})
+        return jwt.encode(claims, self.private_key, algorithm="RS256", headers={"kid": self.kid})
+
+    def _issue_route(self, request: StandinRequest) -> Any:
+        body = request.json()
+        if not isinstance(body.get("sub"), str) or not body["sub"]:
+            return json_reply({"error": "invalid_request", "message": "sub is required"}, 400)
+        expires_in = int(body.get("expiresIn", DEFAULT_LIFETIME_SECONDS))
+        token = self.issue(
+            body["sub"],
+            azp=body.get("azp", DEFAULT_AZP),
+            plan=body.get("plan"),
+            email=body.get("email"),
+            public_metadata=body.get("publicMetadata"),
+            expires_in=expires_in,
+            not_before=body.get("notBefore"),
+            extra_claims=body.get("claims"),
+        )
+        return json_reply({"token": token, "expiresAt": int(time.time()) + expires_in})
+
+    def start(self, port: int = 0) -> int:
+        bound = self.server.start(port)
+        self.issuer = self.server.base_url
+        return bound
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="dream-api dev identity provider (Clerk stand-in)")
+    parser.add_argument("--port", type=int, default=8790)
+    args = parser.parse_args()
+    provider = IdentityProvider()
+    provider.start(args.port)
+    print(f"identity stand-in on {provider.server.base_url} (JWKS at /.well-known/jwks.json)", flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        provider.server.stop()
+
+
+if __name__ == "__main__":
+    main()

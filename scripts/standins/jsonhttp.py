@@ -1,0 +1,101 @@
+"""A tiny threaded JSON HTTP server base for the local stand-ins (standard library only)."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+Reply = tuple[int, dict[str, str], bytes]
+RouteHandler = Callable[["StandinRequest"], Reply]
+
+
+class StandinRequest:
+    def __init__(self, method: str, target: str, headers: dict[str, str], body: bytes) -> None:
+        parts = urlsplit(target)
+        self.method = method
+        self.path = parts.path
+        self.query = {k: v[0] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
+        self.headers = {k.lower(): v for k, v in headers.items()}
+        self.body = body
+
+    def json(self) -> Any:
+        return json.loads(self.body or b"{}")
+
+    def form(self) -> dict[str, str]:
+        return {k: v[0] for k, v in parse_qs(self.body.decode(), keep_blank_values=True).items()}
+
+
+def json_reply(data: Any, status: int = 200) -> Reply:
+    return status, {"content-type": "application/json"}, json.dumps(data).encode()
+
+
+def html_reply(html: str, status: int = 200) -> Reply:
+    return status, {"content-type": "text/html; charset=utf-8"}, html.encode()
+
+
+class StandinServer:
+    """Routes `METHOD /path` to handlers; anything unknown fails loudly with a 404 JSON."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.routes: dict[tuple[str, str], RouteHandler] = {}
+        self._server: ThreadingHTTPServer | None = None
+
+    def route(self, method: str, path: str) -> Callable[[RouteHandler], RouteHandler]:
+        def register(handler: RouteHandler) -> RouteHandler:
+            self.routes[(method, path)] = handler
+            return handler
+
+        return register
+
+    def dispatch(self, request: StandinRequest) -> Reply:
+        handler = self.routes.get((request.method, request.path))
+        if handler is None:
+            return json_reply(
+                {"error": {"message": f"{self.name} stand-in has no {request.method} {request.path}"}}, 404
+            )
+        return handler(request)
+
+    def start(self, port: int = 0, host: str = "127.0.0.1") -> int:
+        standin = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _handle(self) -> None:
+                length = int(self.headers.get("content-length") or 0)
+                body = self.rfile.read(length) if length else b""
+                request = StandinRequest(self.command, self.path, dict(self.headers.items()), body)
+                try:
+                    status, headers, payload = standin.dispatch(request)
+                except Exception as error:  # noqa: BLE001 - report, never hang the caller
+                    status, headers, payload = json_reply({"error": {"message": repr(error)}}, 500)
+                self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.send_header("content-length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            do_GET = do_POST = do_PUT = do_DELETE = _handle  # noqa: N815
+
+            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+                pass
+
+        self._server = ThreadingHTTPServer((host, port), Handler)
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self._server.server_address[1]
+
+    @property
+    def base_url(self) -> str:
+        assert self._server is not None
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def stop(self) -> None:
+        if self._server:
+            self._server.shutdown()
+            self._server.server_close()

@@ -1,0 +1,69 @@
+"""Fixtures that start the real platform: three workers in workerd (pinned wrangler),
+the KV bridge on the same persisted local KV, and the identity stand-in."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import pytest
+
+from scripts import devstack
+from scripts.standins.identity import IdentityProvider
+from tests.runtime.platform import DASHBOARD_ORIGIN, LocalKV, Platform
+
+ARTIFACTS = devstack.ROOT / "artifacts" / "runtime"
+
+
+@pytest.fixture(scope="session")
+def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
+    persist_dir: Path = tmp_path_factory.mktemp("kv-state")
+    log_dir = ARTIFACTS / "logs"
+    identity = IdentityProvider()
+    identity.start()
+    variables = {
+        "ALLOWED_ORIGINS": DASHBOARD_ORIGIN,
+        "CLERK_JWKS_URL": f"{identity.server.base_url}/.well-known/jwks.json",
+        "CLERK_ISSUER": identity.issuer,
+        "CLERK_AUTHORIZED_PARTIES": DASHBOARD_ORIGIN,
+    }
+    devstack.build_all_workers()
+    bridge = devstack.start_kv_bridge(persist_dir, devstack.free_port(), log_dir)
+    started_at = time.monotonic()
+    workers = {
+        name: devstack.start_worker(name, devstack.free_port(), persist_dir, log_dir, variables)
+        for name in devstack.WORKERS
+    }
+    processes = [bridge, *workers.values()]
+    try:
+        with ThreadPoolExecutor(len(workers)) as pool:
+            waits = {name: pool.submit(devstack.wait_until_up, process) for name, process in workers.items()}
+            devstack.wait_until_up(bridge, "/kv/TOKENS_KV")
+            cold_starts = {name: wait.result() for name, wait in waits.items()}
+        print(f"\nworkers up after {time.monotonic() - started_at:.1f}s: {cold_starts}")
+        yield Platform(workers=workers, kv=LocalKV(bridge.url), identity=identity, cold_start_seconds=cold_starts)
+    finally:
+        for process in processes:
+            process.stop()
+        identity.server.stop()
+
+
+@pytest.fixture()
+def api_multi(platform: Platform) -> Iterator[httpx.Client]:
+    with platform.client("api_multi") as client:
+        yield client
+
+
+@pytest.fixture()
+def front_auth_api(platform: Platform) -> Iterator[httpx.Client]:
+    with platform.client("front_auth_api") as client:
+        yield client
+
+
+@pytest.fixture()
+def oauth_api(platform: Platform) -> Iterator[httpx.Client]:
+    with platform.client("oauth_api") as client:
+        yield client
