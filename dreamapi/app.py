@@ -84,4 +84,3 @@ class App:
         handler, params = self.router.resolve(request.method, request.path)
         request.path_params = params
         return await handler(request, services)
-

@@ -53,8 +53,8 @@ class ClerkConfig:
 @dataclass
 class _CachedJwks:
     keys: dict[str, dict[str, Any]] = field(default_factory=dict)
-    fetched_at: float = 0.0
-    last_attempt: float = 0.0
+    fetched_at: float | None = None
+    last_forced_refresh: float | None = None
 
 
 _jwks_cache: dict[str, _CachedJwks] = {}
@@ -85,11 +85,16 @@ async def _fetch_jwks(url: str, http: HttpClient) -> dict[str, dict[str, Any]]:
 async def _jwks_key(kid: str, url: str, http: HttpClient) -> RsaPublicKey:
     now = time.monotonic()
     cached = _jwks_cache.setdefault(url, _CachedJwks())
-    stale = now - cached.fetched_at > JWKS_TTL_SECONDS or not cached.fetched_at
-    unknown = kid not in cached.keys
-    may_refresh = now - cached.last_attempt > JWKS_MIN_REFRESH_INTERVAL_SECONDS or not cached.last_attempt
-    if stale or (unknown and may_refresh):
-        cached.last_attempt = now
+    stale = cached.fetched_at is None or now - cached.fetched_at > JWKS_TTL_SECONDS
+    # An unknown kid (key rotation) forces a refresh, at most once per interval, so that
+    # tokens with made-up kids cannot make every request fetch the JWKS.
+    force = kid not in cached.keys and (
+        cached.last_forced_refresh is None
+        or now - cached.last_forced_refresh > JWKS_MIN_REFRESH_INTERVAL_SECONDS
+    )
+    if stale or force:
+        if not stale:
+            cached.last_forced_refresh = now
         cached.keys = await _fetch_jwks(url, http)
         cached.fetched_at = now
     if kid not in cached.keys:
@@ -113,7 +118,9 @@ async def verify_session_token(
     except jwt.PyJWTError:
         raise unauthorized("Malformed token header", "invalid_token") from None
     if header.get("alg") != "RS256":
-        raise unauthorized(f"Unsupported token algorithm {header.get('alg')!r}; RS256 required", "invalid_token")
+        raise unauthorized(
+            f"Unsupported token algorithm {header.get('alg')!r}; RS256 required", "invalid_token"
+        )
     signature = _b64url_decode(parts[2])
     if not signature:
         raise unauthorized("Token has no signature", "invalid_token")
@@ -151,7 +158,11 @@ async def verify_session_token(
     except jwt.PyJWTError as error:
         raise unauthorized(f"Token claims are invalid: {error.__class__.__name__}", "invalid_token") from None
     azp = claims.get("azp")
-    if config.authorized_parties and azp is not None and str(azp).rstrip("/") not in config.authorized_parties:
+    if (
+        config.authorized_parties
+        and azp is not None
+        and str(azp).rstrip("/") not in config.authorized_parties
+    ):
         raise unauthorized("Token was issued for another origin (azp)", "invalid_token")
     if not isinstance(claims.get("sub"), str):
         raise unauthorized("Token subject (sub) must be a string", "invalid_token")

@@ -31,7 +31,9 @@ def is_preflight(request: Request) -> bool:
     )
 
 
-def preflight_response(request: Request, allowed_origins: frozenset[str], allowed_methods: list[str]) -> Response:
+def preflight_response(
+    request: Request, allowed_origins: frozenset[str], allowed_methods: list[str]
+) -> Response:
     origin = (request.origin or "").lower()
     if origin not in allowed_origins:
         raise ApiError(403, "cors_origin_not_allowed", f"Origin {request.origin} is not allowed")

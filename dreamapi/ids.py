@@ -26,7 +26,9 @@ def require_platform_id(value: str | None, source: str = "platformId") -> str:
     if value is None or value == "":
         raise bad_request(f"{source} is required", "missing_platform_id")
     if not is_platform_id(value):
-        raise bad_request(f"{source} is not a valid platform id (plt_ followed by 20 characters)", "invalid_platform_id")
+        raise bad_request(
+            f"{source} is not a valid platform id (plt_ followed by 20 characters)", "invalid_platform_id"
+        )
     return value
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+
 # TOKENS_KV
 def apikey(key_hash: str) -> str:
     return f"apikey:{key_hash}"

@@ -1,13 +1,13 @@
 """Worker entry module: both handler styles, each a one-liner into the shared adapter."""
 
-from oauth_api.app import create_app
 from dreamapi.runtime.entrypoint import WorkerEntrypoint, serve
+from oauth_api.app import create_app
 
 
-async def on_fetch(request, env, ctx):  # noqa: ANN001, ANN201 - JS objects
+async def on_fetch(request, env, ctx):
     return await serve(create_app, request, env)
 
 
 class Default(WorkerEntrypoint):
-    async def fetch(self, request):  # noqa: ANN001, ANN201 - JS objects
+    async def fetch(self, request):
         return await serve(create_app, request, self.env)

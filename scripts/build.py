@@ -9,6 +9,7 @@ Dependencies are installed once per version of requirements/worker.lock into bui
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gzip
 import hashlib
 import io
@@ -55,18 +56,27 @@ def dependencies_dir() -> Path:
     staging = Path(tempfile.mkdtemp(prefix="deps-", dir=target.parent))
     subprocess.run(
         [
-            sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-            "--no-deps", "--require-hashes", "--only-binary=:all:", "--no-compile",
-            "--target", str(staging / "site"), "-r", str(LOCK_FILE),
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--no-deps",
+            "--require-hashes",
+            "--only-binary=:all:",
+            "--no-compile",
+            "--target",
+            str(staging / "site"),
+            "-r",
+            str(LOCK_FILE),
         ],
         check=True,
     )
     pruned = staging / "pruned"
     _copy_sources(staging / "site", pruned)
-    try:
+    with contextlib.suppress(OSError):  # another build finished first; its result is identical
         os.rename(pruned, target)
-    except OSError:  # another build finished first; its result is identical
-        pass
     shutil.rmtree(staging, ignore_errors=True)
     return target
 
@@ -75,7 +85,11 @@ def _bundle_plan(worker: str) -> dict[Path, Path]:
     """Relative path in the bundle -> source file."""
     plan: dict[Path, Path] = {}
     deps = dependencies_dir()
-    for source_root, prefix in ((deps, Path()), (ROOT / SHARED_PACKAGE, Path(SHARED_PACKAGE)), (ROOT / worker, Path(worker))):
+    for source_root, prefix in (
+        (deps, Path()),
+        (ROOT / SHARED_PACKAGE, Path(SHARED_PACKAGE)),
+        (ROOT / worker, Path(worker)),
+    ):
         for path in _python_sources(source_root):
             plan[prefix / path.relative_to(source_root)] = path
     plan[Path("entry.py")] = ROOT / worker / "entry.py"

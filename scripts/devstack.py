@@ -6,6 +6,7 @@ Workers run in the pinned wrangler (3.92.0, Pyodide embedded, works offline), al
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -46,6 +47,17 @@ def kv_namespace_ids() -> dict[str, str]:
     return ids
 
 
+def local_worker_vars(identity_url: str, dashboard_origin: str = "http://localhost:5173") -> dict[str, str]:
+    """Configuration that points the workers at the local stand-ins instead of Clerk/Stripe."""
+    return {
+        "ALLOWED_ORIGINS": dashboard_origin,
+        "FRONTEND_URL": dashboard_origin,
+        "CLERK_JWKS_URL": f"{identity_url}/.well-known/jwks.json",
+        "CLERK_ISSUER": identity_url,
+        "CLERK_AUTHORIZED_PARTIES": dashboard_origin,
+    }
+
+
 def tool_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     """Environment for child processes: the project's venv first on PATH (wrangler's [build] runs python3)."""
     env = dict(os.environ)
@@ -77,10 +89,8 @@ class Process:
             os.killpg(self.popen.pid, signal.SIGTERM)
             self.popen.wait(timeout=15)
         except (ProcessLookupError, subprocess.TimeoutExpired):
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.popen.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
             self.popen.wait(timeout=5)
 
 
@@ -96,8 +106,13 @@ def spawn(
     log_path = log_dir / f"{name}.log"
     log = log_path.open("wb")
     popen = subprocess.Popen(
-        argv, cwd=cwd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-        env=tool_env(env), start_new_session=True,
+        argv,
+        cwd=cwd,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        env=tool_env(env),
+        start_new_session=True,
     )
     return Process(name, popen, url, log_path)
 
@@ -109,7 +124,7 @@ def wait_until_up(process: Process, path: str = "/health", timeout: float = STAR
         if process.popen.poll() is not None:
             raise RuntimeError(f"{process.name} exited ({process.popen.returncode}):\n{process.log_tail()}")
         try:
-            with urllib.request.urlopen(process.url + path, timeout=30) as reply:  # noqa: S310
+            with urllib.request.urlopen(process.url + path, timeout=30) as reply:
                 if 200 <= reply.status < 300:
                     return time.monotonic() - started
         except (urllib.error.URLError, OSError):
@@ -125,12 +140,20 @@ def start_worker(
     variables: Mapping[str, str] | None = None,
 ) -> Process:
     argv = [
-        str(WRANGLER), "dev",
-        "--config", str(ROOT / worker / "wrangler.toml"),
-        "--ip", "127.0.0.1", "--port", str(port),
-        "--inspector-port", str(free_port()),
-        "--persist-to", str(persist_dir),
-        "--log-level", "info",
+        str(WRANGLER),
+        "dev",
+        "--config",
+        str(ROOT / worker / "wrangler.toml"),
+        "--ip",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--inspector-port",
+        str(free_port()),
+        "--persist-to",
+        str(persist_dir),
+        "--log-level",
+        "info",
     ]
     for name, value in (variables or {}).items():
         argv += ["--var", f"{name}:{value}"]
@@ -140,9 +163,14 @@ def start_worker(
 
 def start_kv_bridge(persist_dir: Path, port: int, log_dir: Path) -> Process:
     argv = [
-        "node", str(ROOT / "scripts" / "kv_bridge.mjs"),
-        "--persist-to", str(persist_dir), "--port", str(port),
-        "--namespaces", json.dumps(kv_namespace_ids()),
+        "node",
+        str(ROOT / "scripts" / "kv_bridge.mjs"),
+        "--persist-to",
+        str(persist_dir),
+        "--port",
+        str(port),
+        "--namespaces",
+        json.dumps(kv_namespace_ids()),
     ]
     return spawn("kv_bridge", argv, f"http://127.0.0.1:{port}", log_dir)
 
@@ -150,6 +178,21 @@ def start_kv_bridge(persist_dir: Path, port: int, log_dir: Path) -> Process:
 def start_python_module(name: str, module: str, port: int, log_dir: Path) -> Process:
     argv = [sys.executable, "-m", module, "--port", str(port)]
     return spawn(name, argv, f"http://127.0.0.1:{port}", log_dir)
+
+
+def start_dashboard(port: int, log_dir: Path) -> Process:
+    """The dashboard: a static server over frontend/ (a placeholder until the Vite app lands)."""
+    argv = [
+        sys.executable,
+        "-m",
+        "http.server",
+        str(port),
+        "--bind",
+        "127.0.0.1",
+        "--directory",
+        str(ROOT / "frontend"),
+    ]
+    return spawn("dashboard", argv, f"http://127.0.0.1:{port}", log_dir)
 
 
 def build_all_workers() -> None:

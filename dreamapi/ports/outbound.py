@@ -57,7 +57,9 @@ class UrllibHttpClient:
     def _fetch_blocking(
         self, url: str, method: str, headers: dict[str, str], body: bytes | None
     ) -> OutboundResponse:
-        request = urllib.request.Request(url, data=body, headers=headers, method=method)
+        if not url.startswith(("http://", "https://")):
+            raise OutboundError(f"refusing to fetch a non-HTTP URL: {url.split(':', 1)[0]}")
+        request = urllib.request.Request(url, data=body, headers=headers, method=method)  # noqa: S310
         try:
             with urllib.request.urlopen(request, timeout=self.timeout_seconds) as reply:  # noqa: S310
                 return OutboundResponse(reply.status, Headers(reply.headers.items()), reply.read())

@@ -148,9 +148,7 @@ class WebCryptoVerifier:
                 )
             else:
                 return False
-            return bool(
-                await crypto.subtle.verify(algorithm, crypto_key, to_js(signature), to_js(message))
-            )
+            return bool(await crypto.subtle.verify(algorithm, crypto_key, to_js(signature), to_js(message)))
         except Exception:  # noqa: BLE001 - malformed keys or signatures are simply invalid
             return False
 

@@ -24,12 +24,7 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
     log_dir = ARTIFACTS / "logs"
     identity = IdentityProvider()
     identity.start()
-    variables = {
-        "ALLOWED_ORIGINS": DASHBOARD_ORIGIN,
-        "CLERK_JWKS_URL": f"{identity.server.base_url}/.well-known/jwks.json",
-        "CLERK_ISSUER": identity.issuer,
-        "CLERK_AUTHORIZED_PARTIES": DASHBOARD_ORIGIN,
-    }
+    variables = devstack.local_worker_vars(identity.server.base_url, DASHBOARD_ORIGIN)
     devstack.build_all_workers()
     bridge = devstack.start_kv_bridge(persist_dir, devstack.free_port(), log_dir)
     started_at = time.monotonic()
@@ -44,7 +39,9 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
             devstack.wait_until_up(bridge, "/kv/TOKENS_KV")
             cold_starts = {name: wait.result() for name, wait in waits.items()}
         print(f"\nworkers up after {time.monotonic() - started_at:.1f}s: {cold_starts}")
-        yield Platform(workers=workers, kv=LocalKV(bridge.url), identity=identity, cold_start_seconds=cold_starts)
+        yield Platform(
+            workers=workers, kv=LocalKV(bridge.url), identity=identity, cold_start_seconds=cold_starts
+        )
     finally:
         for process in processes:
             process.stop()

@@ -203,6 +203,8 @@ def test_cors_preflight_is_refused_for_another_origin(api_multi: httpx.Client) -
 
 
 def test_request_id_is_echoed_when_well_formed(api_multi: httpx.Client) -> None:
-    assert api_multi.get("/health", headers={"x-request-id": "trace-42"}).headers["x-request-id"] == "trace-42"
+    assert (
+        api_multi.get("/health", headers={"x-request-id": "trace-42"}).headers["x-request-id"] == "trace-42"
+    )
     generated = api_multi.get("/health", headers={"x-request-id": "bad id\twith spaces"})
     assert generated.headers["x-request-id"].startswith("req_")

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs what the project needs, from the package registries only, and only when missing or
+# out of date: Python 3.11+ venv with the locked dev dependencies, and the locked npm packages
+# (the pinned wrangler 3.92.0 with its workerd). Run by `make dev` and `make test`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+apt_install() {
+  echo "bootstrap: installing Debian packages: $*"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+python_ok() { command -v python3 >/dev/null && python3 -c 'import sys, venv; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; }
+python_ok || apt_install python3 python3-venv python3-pip
+python_ok || { echo "bootstrap: Python >= 3.11 with venv is required" >&2; exit 1; }
+command -v node >/dev/null && command -v npm >/dev/null || apt_install nodejs npm
+command -v make >/dev/null || apt_install make
+
+stamp() { sha256sum "$@" | sha256sum | cut -c1-16; }
+
+want=$(stamp requirements/dev.lock)
+if [ ! -x .venv/bin/python ] || [ "$(cat .venv/.stamp 2>/dev/null)" != "$want" ]; then
+  echo "bootstrap: creating .venv from requirements/dev.lock"
+  python3 -m venv .venv
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements/dev.lock
+  echo "$want" > .venv/.stamp
+fi
+
+want=$(stamp package.json package-lock.json)
+if [ ! -x node_modules/.bin/wrangler ] || [ "$(cat node_modules/.stamp 2>/dev/null)" != "$want" ]; then
+  echo "bootstrap: installing npm packages from package-lock.json"
+  npm ci --no-audit --no-fund --loglevel=error
+  echo "$want" > node_modules/.stamp
+fi

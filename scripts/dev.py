@@ -1,0 +1,83 @@
+#!/usr/bin/env python3
+"""Runs the whole platform locally, offline: `make dev`. Ctrl-C stops everything.
+
+  api_multi       http://127.0.0.1:8787    front_auth_api  http://127.0.0.1:8788
+  oauth_api       http://127.0.0.1:8789    identity        http://127.0.0.1:8790 (Clerk stand-in)
+  dashboard       http://localhost:5173
+
+All three workers share the local KV state in .wrangler/state (as they share namespaces in
+production). Logs go to .wrangler/logs/<name>.log.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from scripts import devstack
+
+STATE_DIR = devstack.ROOT / ".wrangler" / "state"
+LOG_DIR = devstack.ROOT / ".wrangler" / "logs"
+
+
+def _raise_keyboard_interrupt(*_: object) -> None:
+    raise KeyboardInterrupt
+
+
+def main() -> int:
+    processes: list[devstack.Process] = []
+
+    def stop_all(*_: object) -> None:
+        for process in reversed(processes):
+            process.stop()
+
+    # Explicit handlers: a parent that started us in the background may have set SIGINT to
+    # "ignore", which Python would otherwise inherit.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
+    try:
+        identity = devstack.start_python_module(
+            "identity", "scripts.standins.identity", devstack.IDENTITY_PORT, LOG_DIR
+        )
+        processes.append(identity)
+        devstack.wait_until_up(identity, "/.well-known/jwks.json", timeout=30)
+        dashboard = devstack.start_dashboard(devstack.DASHBOARD_PORT, LOG_DIR)
+        processes.append(dashboard)
+        devstack.build_all_workers()
+        variables = devstack.local_worker_vars(identity.url)
+        workers = [
+            devstack.start_worker(name, devstack.WORKER_PORTS[name], STATE_DIR, LOG_DIR, variables)
+            for name in devstack.WORKERS
+        ]
+        processes.extend(workers)
+        with ThreadPoolExecutor(len(workers)) as pool:
+            for worker, seconds in zip(workers, pool.map(devstack.wait_until_up, workers), strict=True):
+                print(f"  {worker.name:<15} {worker.url:<24} ready after {seconds:.1f}s", flush=True)
+        devstack.wait_until_up(dashboard, "/", timeout=30)
+        print(f"  {'identity':<15} {identity.url}")
+        print(f"  {'dashboard':<15} http://localhost:{devstack.DASHBOARD_PORT}")
+        print(f"dream-api is running (KV state in {STATE_DIR}, logs in {LOG_DIR}). Ctrl-C stops.", flush=True)
+        while all(process.popen.poll() is None for process in processes):
+            time.sleep(0.5)
+        crashed = [p for p in processes if p.popen.poll() is not None]
+        for process in crashed:
+            print(f"{process.name} exited; last log lines:\n{process.log_tail()}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("\nstopping…", flush=True)
+        return 0
+    except RuntimeError as error:
+        print(error, file=sys.stderr)
+        return 1
+    finally:
+        stop_all()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
