@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from dreamapi.app import App
+from dreamapi.http import json_response
 from dreamapi.ports.clock import OffsetClock, SystemClock
 from dreamapi.services import KV_BINDINGS, Services
 from dreamapi.settings import Settings
@@ -38,7 +39,11 @@ async def serve(create_app: Callable[[], App], js_request: Any, js_env: Any) -> 
     from dreamapi.runtime import workers
 
     env = workers.WorkersEnv(js_env)
-    settings = Settings.from_env(env)
+    try:
+        settings = Settings.from_env(env)
+    except ValueError as error:  # names the variable, never its value
+        body = json_response({"error": "misconfigured", "message": str(error)}, 500)
+        return workers.response_to_js(body)
     kv_bindings = {
         name: workers.WorkersKV(getattr(js_env, name))
         for name in KV_BINDINGS

@@ -1,0 +1,157 @@
+"""The workers adapter's conversions, on CPython, with small fakes of `js` and `pyodide.ffi`.
+
+The real FFI is exercised by the runtime tests in workerd; these pin down the conversion logic.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import types
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from dreamapi.http import Headers, Response
+
+
+class FakeJsProxy:
+    pass
+
+
+class FakeBuffer:
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    def to_bytes(self) -> bytes:
+        return self.data
+
+
+class FakeReader:
+    def __init__(self, chunks: int) -> None:
+        self.remaining = chunks
+        self.reads = 0
+
+    async def read(self) -> Any:
+        self.reads += 1
+        self.remaining -= 1
+        return types.SimpleNamespace(done=self.remaining < 0)
+
+
+class FakeStream:
+    def __init__(self, chunks: int) -> None:
+        self.reader = FakeReader(chunks)
+
+    def getReader(self) -> FakeReader:  # noqa: N802 - JS name
+        return self.reader
+
+
+class FakeJsHeaders:
+    def __init__(self, pairs: list[tuple[str, str]] | None = None) -> None:
+        self.pairs = list(pairs or [])
+
+    @classmethod
+    def new(cls) -> FakeJsHeaders:
+        return cls()
+
+    def append(self, name: str, value: str) -> None:
+        self.pairs.append((name, value))
+
+    def entries(self) -> Iterator[list[str]]:
+        return iter([list(pair) for pair in self.pairs])
+
+
+class FakeJsRequest:
+    def __init__(self, method: str, url: str, headers: list[tuple[str, str]], body: bytes = b"") -> None:
+        self.method = method
+        self.url = url
+        self.headers = FakeJsHeaders(headers)
+        self.body = FakeStream(3) if body else None
+        self._body = body
+        self.array_buffer_reads = 0
+
+    async def arrayBuffer(self) -> FakeBuffer:  # noqa: N802 - JS name
+        self.array_buffer_reads += 1
+        return FakeBuffer(self._body)
+
+
+class FakeJsResponse:
+    @classmethod
+    def new(cls, body: Any, init: dict[str, Any]) -> FakeJsResponse:
+        response = cls()
+        response.body, response.init = body, init
+        return response
+
+
+@pytest.fixture()
+def workers(monkeypatch: pytest.MonkeyPatch) -> types.ModuleType:
+    js = types.ModuleType("js")
+    js.Headers = FakeJsHeaders
+    js.Response = FakeJsResponse
+    js.Object = types.SimpleNamespace(fromEntries=dict, keys=lambda obj: list(vars(obj)))
+    js.Uint8Array = types.SimpleNamespace(new=lambda data: ("Uint8Array", bytes(data)))
+    js.crypto = None
+    js.fetch = None
+    pyodide = types.ModuleType("pyodide")
+    ffi = types.ModuleType("pyodide.ffi")
+    ffi.JsProxy = FakeJsProxy
+    ffi.to_js = lambda value, dict_converter=None: dict_converter(value) if dict_converter else value
+    pyodide.ffi = ffi
+    monkeypatch.setitem(sys.modules, "js", js)
+    monkeypatch.setitem(sys.modules, "pyodide", pyodide)
+    monkeypatch.setitem(sys.modules, "pyodide.ffi", ffi)
+    monkeypatch.delitem(sys.modules, "dreamapi.runtime.workers", raising=False)
+    return importlib.import_module("dreamapi.runtime.workers")
+
+
+async def test_request_conversion_keeps_path_query_headers_and_body(workers: types.ModuleType) -> None:
+    js_request = FakeJsRequest(
+        "POST",
+        "https://api.example.com/api/data?x=1&y=a%20b",
+        [("Content-Type", "application/json"), ("X-User-Id", "u1"), ("content-length", "7")],
+        b'{"a":1}',
+    )
+    request = await workers.request_from_js(js_request, max_body_bytes=100)
+    assert request.method == "POST"
+    assert request.path == "/api/data"
+    assert request.query == {"x": ["1"], "y": ["a b"]}
+    assert request.headers.get("x-user-id") == "u1"
+    assert request.body == b'{"a":1}'
+
+
+async def test_request_conversion_without_path_is_root(workers: types.ModuleType) -> None:
+    request = await workers.request_from_js(FakeJsRequest("GET", "http://localhost:8787", []), 100)
+    assert request.path == "/" and request.body == b""
+
+
+async def test_oversized_declared_body_is_drained_not_buffered(workers: types.ModuleType) -> None:
+    js_request = FakeJsRequest("POST", "http://h/x", [("content-length", "5000")], b"x" * 5000)
+    request = await workers.request_from_js(js_request, max_body_bytes=100)
+    assert request.body == b""
+    assert js_request.array_buffer_reads == 0
+    assert js_request.body.reader.reads == 4  # three chunks, then done
+    assert request.headers.get("content-length") == "5000"  # the app answers 413 from it
+
+
+def test_response_conversion(workers: types.ModuleType) -> None:
+    response = Response(
+        201, Headers([("content-type", "application/json"), ("set-cookie", "a"), ("set-cookie", "b")]), b"{}"
+    )
+    js_response = workers.response_to_js(response)
+    assert js_response.body == ("Uint8Array", b"{}")
+    assert js_response.init["status"] == 201
+    assert js_response.init["headers"].pairs == response.headers.items()
+    assert workers.response_to_js(Response(204, Headers(), b"ignored")).body is None
+
+
+def test_to_py_normalises_nulls_and_nested_values(workers: types.ModuleType) -> None:
+    assert workers.to_py(None) is None
+    assert workers.to_py({"a": [1, None], "b": {"c": "d"}}) == {"a": [1, None], "b": {"c": "d"}}
+
+
+def test_env_mapping_exposes_only_strings(workers: types.ModuleType) -> None:
+    env = workers.WorkersEnv(types.SimpleNamespace(FRONTEND_URL="http://x", TOKENS_KV=object()))
+    assert env["FRONTEND_URL"] == "http://x"
+    assert env.get("TOKENS_KV") is None
+    assert dict(env) == {"FRONTEND_URL": "http://x"}
