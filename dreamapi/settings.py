@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 DEFAULT_MAX_BODY_BYTES = 64 * 1024
+
+T = TypeVar("T", int, float)
 
 
 def origin_of(url: str) -> str | None:
@@ -16,22 +19,12 @@ def origin_of(url: str) -> str | None:
     return f"{parts.scheme}://{parts.netloc}".lower()
 
 
-def _int(env: Mapping[str, str], name: str, default: int) -> int:
+def _number(env: Mapping[str, str], name: str, default: T, parse: Callable[[str], T]) -> T:
     raw = env.get(name)
     if raw is None or str(raw).strip() == "":
         return default
     try:
-        return int(str(raw).strip())
-    except ValueError as error:
-        raise ValueError(f"configuration variable {name} must be an integer") from error
-
-
-def _float(env: Mapping[str, str], name: str, default: float) -> float:
-    raw = env.get(name)
-    if raw is None or str(raw).strip() == "":
-        return default
-    try:
-        return float(str(raw).strip())
+        return parse(str(raw).strip())
     except ValueError as error:
         raise ValueError(f"configuration variable {name} must be a number") from error
 
@@ -53,6 +46,6 @@ class Settings:
             environment=str(env.get("ENVIRONMENT") or "development"),
             frontend_url=frontend_url,
             allowed_origins=frozenset(o for o in origins if o),
-            max_body_bytes=_int(env, "MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES),
-            clock_offset_seconds=_float(env, "CLOCK_OFFSET_SECONDS", 0.0),
+            max_body_bytes=_number(env, "MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES, int),
+            clock_offset_seconds=_number(env, "CLOCK_OFFSET_SECONDS", 0.0, float),
         )

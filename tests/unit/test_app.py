@@ -162,3 +162,19 @@ async def test_foreign_origin_gets_no_cors_headers(services) -> None:
     assert reply.headers.get("access-control-allow-origin") is None
     assert reply.headers.get("vary") == "Origin"
     assert json.loads(reply.body) == {"pong": True}
+
+
+def test_settings_parse_numbers_and_origins() -> None:
+    from dreamapi.settings import Settings
+
+    settings = Settings.from_env(
+        {
+            "FRONTEND_URL": "https://Dash.example/app/",
+            "ALLOWED_ORIGINS": "https://a.example, junk",
+            "MAX_BODY_BYTES": "10",
+        }
+    )
+    assert settings.allowed_origins == {"https://dash.example", "https://a.example"}
+    assert settings.max_body_bytes == 10 and settings.clock_offset_seconds == 0.0
+    with pytest.raises(ValueError, match="MAX_BODY_BYTES"):
+        Settings.from_env({"MAX_BODY_BYTES": "lots"})
