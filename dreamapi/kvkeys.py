@@ -39,3 +39,11 @@ def rate_limit(scope: str, minute: int) -> str:
 
 def stripe_webhook_event(event_id: str) -> str:
     return f"webhook:stripe:{event_id}"
+
+
+def developer_billing(user_id: str) -> str:
+    return f"user:{user_id}:billing"
+
+
+def stripe_customer(customer_id: str) -> str:
+    return f"stripe-customer:{customer_id}"

@@ -21,12 +21,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from scripts.standins import stripe as stripe_standin
+
 ROOT = Path(__file__).resolve().parent.parent
 WRANGLER = ROOT / "node_modules" / ".bin" / "wrangler"
 VENV_BIN = ROOT / ".venv" / "bin"
 WORKERS = ("api_multi", "front_auth_api", "oauth_api")
 WORKER_PORTS = {"api_multi": 8787, "front_auth_api": 8788, "oauth_api": 8789}
 IDENTITY_PORT = 8790
+STRIPE_PORT = 8791
 DASHBOARD_PORT = 5173
 STARTUP_TIMEOUT_SECONDS = 180.0
 
@@ -47,14 +50,23 @@ def kv_namespace_ids() -> dict[str, str]:
     return ids
 
 
-def local_worker_vars(identity_url: str, dashboard_origin: str = "http://localhost:5173") -> dict[str, str]:
-    """Configuration that points the workers at the local stand-ins instead of Clerk/Stripe."""
+def local_worker_vars(
+    identity_url: str, stripe_url: str, dashboard_origin: str = "http://localhost:5173"
+) -> dict[str, str]:
+    """Configuration that points the workers at the local stand-ins instead of Clerk/Stripe.
+    The secrets here are local-only values the stand-ins accept; real ones go in `.dev.vars`."""
     return {
         "ALLOWED_ORIGINS": dashboard_origin,
         "FRONTEND_URL": dashboard_origin,
         "CLERK_JWKS_URL": f"{identity_url}/.well-known/jwks.json",
         "CLERK_ISSUER": identity_url,
         "CLERK_AUTHORIZED_PARTIES": dashboard_origin,
+        "CLERK_API_URL": identity_url,
+        "CLERK_SECRET_KEY": "sk_test_clerk_local_stand_in",
+        "STRIPE_API_BASE": stripe_url,
+        "STRIPE_SECRET_KEY": stripe_standin.DEFAULT_SECRET_KEY,
+        "STRIPE_PRICE_ID": stripe_standin.DEFAULT_PRICE_ID,
+        "STRIPE_WEBHOOK_SECRET": stripe_standin.DEFAULT_WEBHOOK_SECRET,
     }
 
 
@@ -175,9 +187,17 @@ def start_kv_bridge(persist_dir: Path, port: int, log_dir: Path) -> Process:
     return spawn("kv_bridge", argv, f"http://127.0.0.1:{port}", log_dir)
 
 
-def start_python_module(name: str, module: str, port: int, log_dir: Path) -> Process:
-    argv = [sys.executable, "-m", module, "--port", str(port)]
+def start_python_module(
+    name: str, module: str, port: int, log_dir: Path, extra_args: tuple[str, ...] = ()
+) -> Process:
+    argv = [sys.executable, "-m", module, "--port", str(port), *extra_args]
     return spawn(name, argv, f"http://127.0.0.1:{port}", log_dir)
+
+
+def start_stripe_standin(port: int, log_dir: Path) -> Process:
+    webhook = f"http://127.0.0.1:{WORKER_PORTS['front_auth_api']}/webhook/stripe"
+    extra = ("--webhook", f"{webhook}={stripe_standin.DEFAULT_WEBHOOK_SECRET}")
+    return start_python_module("stripe", "scripts.standins.stripe", port, log_dir, extra)
 
 
 def start_dashboard(port: int, log_dir: Path) -> Process:

@@ -41,6 +41,10 @@ class IdentityProvider:
             lambda _r: (200, {"content-type": "application/x-pem-file"}, self.public_pem().encode())
         )
         self.server.route("POST", "/tokens")(self._issue_route)
+        # Clerk Backend API subset: what front_auth_api calls to keep publicMetadata in step.
+        self.server.route("PATCH", "/v1/users/{user_id}/metadata")(self._merge_metadata)
+        self.server.route("GET", "/v1/users/{user_id}")(self._get_user)
+        self.public_metadata: dict[str, dict[str, Any]] = {}
 
     def jwks(self) -> dict[str, Any]:
         numbers = self.private_key.public_key().public_numbers()
@@ -87,6 +91,7 @@ class IdentityProvider:
         }
         if azp:
             claims["azp"] = azp
+        plan = plan if plan is not None else self.public_metadata.get(sub, {}).get("plan")
         if plan is not None:
             claims["plan"] = plan  # the spec's `dream-api` JWT template claim
         if email is not None:
@@ -112,6 +117,18 @@ class IdentityProvider:
             extra_claims=body.get("claims"),
         )
         return json_reply({"token": token, "expiresAt": int(time.time()) + expires_in})
+
+    def _merge_metadata(self, request: StandinRequest) -> Any:
+        if not request.headers.get("authorization", "").startswith("Bearer sk_"):
+            return json_reply({"errors": [{"code": "authentication_invalid"}]}, 401)
+        update = request.json().get("public_metadata") or {}
+        merged = {**self.public_metadata.get(request.params["user_id"], {}), **update}
+        self.public_metadata[request.params["user_id"]] = merged
+        return json_reply({"id": request.params["user_id"], "public_metadata": merged})
+
+    def _get_user(self, request: StandinRequest) -> Any:
+        user_id = request.params["user_id"]
+        return json_reply({"id": user_id, "public_metadata": self.public_metadata.get(user_id, {})})
 
     def start(self, port: int = 0) -> int:
         bound = self.server.start(port)

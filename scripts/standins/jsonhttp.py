@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -18,9 +19,11 @@ class StandinRequest:
         parts = urlsplit(target)
         self.method = method
         self.path = parts.path
+        self.query_string = parts.query
         self.query = {k: v[0] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
         self.headers = {k.lower(): v for k, v in headers.items()}
         self.body = body
+        self.params: dict[str, str] = {}
 
     def json(self) -> Any:
         return json.loads(self.body or b"{}")
@@ -42,23 +45,35 @@ class StandinServer:
 
     def __init__(self, name: str) -> None:
         self.name = name
-        self.routes: dict[tuple[str, str], RouteHandler] = {}
+        self.routes: list[tuple[str, re.Pattern[str], RouteHandler]] = []
         self._server: ThreadingHTTPServer | None = None
 
     def route(self, method: str, path: str) -> Callable[[RouteHandler], RouteHandler]:
+        parts = re.split(r"\{(\w+)\}", path)
+        regex = "".join(f"(?P<{part}>[^/]+)" if i % 2 else re.escape(part) for i, part in enumerate(parts))
+        pattern = re.compile(f"^{regex}$")
+
         def register(handler: RouteHandler) -> RouteHandler:
-            self.routes[(method, path)] = handler
+            self.routes.append((method, pattern, handler))
             return handler
 
         return register
 
     def dispatch(self, request: StandinRequest) -> Reply:
-        handler = self.routes.get((request.method, request.path))
-        if handler is None:
-            return json_reply(
-                {"error": {"message": f"{self.name} stand-in has no {request.method} {request.path}"}}, 404
-            )
-        return handler(request)
+        for method, pattern, handler in self.routes:
+            match = pattern.match(request.path)
+            if method == request.method and match:
+                request.params = match.groupdict()
+                return handler(request)
+        return json_reply(
+            {
+                "error": {
+                    "type": "invalid_request_error",
+                    "message": f"{self.name} stand-in has no {request.method} {request.path}",
+                }
+            },
+            404,
+        )
 
     def start(self, port: int = 0, host: str = "127.0.0.1") -> int:
         standin = self
@@ -79,7 +94,7 @@ class StandinServer:
                 self.end_headers()
                 self.wfile.write(payload)
 
-            do_GET = do_POST = do_PUT = do_DELETE = _handle  # noqa: N815
+            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _handle  # noqa: N815
 
             def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
                 pass

@@ -12,7 +12,9 @@ import httpx
 import pytest
 
 from scripts import devstack
+from scripts.standins import stripe as stripe_standin
 from scripts.standins.identity import IdentityProvider
+from scripts.standins.stripe import StripeStandin
 from tests.runtime.platform import DASHBOARD_ORIGIN, LocalKV, Platform
 
 ARTIFACTS = devstack.ROOT / "artifacts" / "runtime"
@@ -24,12 +26,22 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
     log_dir = ARTIFACTS / "logs"
     identity = IdentityProvider()
     identity.start()
-    variables = devstack.local_worker_vars(identity.server.base_url, DASHBOARD_ORIGIN)
+    ports = {name: devstack.free_port() for name in devstack.WORKERS}
+    stripe = StripeStandin(
+        webhook_targets=[
+            (
+                f"http://127.0.0.1:{ports['front_auth_api']}/webhook/stripe",
+                stripe_standin.DEFAULT_WEBHOOK_SECRET,
+            )
+        ]
+    )
+    stripe.start()
+    variables = devstack.local_worker_vars(identity.server.base_url, stripe.base_url, DASHBOARD_ORIGIN)
     devstack.build_all_workers()
     bridge = devstack.start_kv_bridge(persist_dir, devstack.free_port(), log_dir)
     started_at = time.monotonic()
     workers = {
-        name: devstack.start_worker(name, devstack.free_port(), persist_dir, log_dir, variables)
+        name: devstack.start_worker(name, ports[name], persist_dir, log_dir, variables)
         for name in devstack.WORKERS
     }
     processes = [bridge, *workers.values()]
@@ -40,12 +52,19 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
             cold_starts = {name: wait.result() for name, wait in waits.items()}
         print(f"\nworkers up after {time.monotonic() - started_at:.1f}s: {cold_starts}")
         yield Platform(
-            workers=workers, kv=LocalKV(bridge.url), identity=identity, cold_start_seconds=cold_starts
+            workers=workers,
+            kv=LocalKV(bridge.url),
+            identity=identity,
+            stripe=stripe,
+            persist_dir=persist_dir,
+            variables=variables,
+            cold_start_seconds=cold_starts,
         )
     finally:
         for process in processes:
             process.stop()
         identity.server.stop()
+        stripe.server.stop()
 
 
 @pytest.fixture()
@@ -64,3 +83,22 @@ def front_auth_api(platform: Platform) -> Iterator[httpx.Client]:
 def oauth_api(platform: Platform) -> Iterator[httpx.Client]:
     with platform.client("oauth_api") as client:
         yield client
+
+
+@pytest.fixture()
+def next_month_front_auth_api(platform: Platform) -> Iterator[httpx.Client]:
+    """A second front_auth_api on the same KV state whose clock (CLOCK_OFFSET_SECONDS, plain
+    configuration) stands a day into the next UTC month."""
+    from dreamapi.periods import seconds_until_next_month
+
+    offset = int(seconds_until_next_month(time.time())) + 86_400
+    variables = {**platform.variables, "CLOCK_OFFSET_SECONDS": str(offset)}
+    process = devstack.start_worker(
+        "front_auth_api", devstack.free_port(), platform.persist_dir, ARTIFACTS / "logs-next-month", variables
+    )
+    try:
+        devstack.wait_until_up(process)
+        with httpx.Client(base_url=process.url, timeout=60) as client:
+            yield client
+    finally:
+        process.stop()

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import urllib.parse
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
 
 from scripts.devstack import Process
 from scripts.standins.identity import IdentityProvider
+from scripts.standins.stripe import StripeStandin
 
 DASHBOARD_ORIGIN = "http://localhost:5173"
 
@@ -44,6 +46,9 @@ class Platform:
     workers: dict[str, Process]
     kv: LocalKV
     identity: IdentityProvider
+    stripe: StripeStandin
+    persist_dir: Path
+    variables: dict[str, str]
     cold_start_seconds: dict[str, float] = field(default_factory=dict)
 
     def client(self, worker: str) -> httpx.Client:

@@ -1,0 +1,164 @@
+"""Counting calls: a monthly quota and a per-minute rate limit, behind one small interface.
+
+`UsageMeter` is what routes use. `KVUsageMeter` keeps both counters of a subject in one KV
+record, `{"count", "periodStart", "periodEnd", "minute", "minuteCount"}`, so a metered call
+costs one read and one write (a refused call: one read, no write). KV is eventually
+consistent and takes about one write per second per key, so concurrent calls for the same
+subject can overwrite each other's increment (counts drift low, never high); a strongly
+consistent backend (Durable Object) can implement `UsageMeter` without touching any route.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from dreamapi.errors import ApiError
+from dreamapi.periods import Period, month_period
+from dreamapi.ports.kv import KVNamespace
+
+
+@dataclass(frozen=True)
+class Usage:
+    count: int
+    limit: int
+    plan: str
+    period: Period
+
+    @property
+    def remaining(self) -> int:
+        return max(self.limit - self.count, 0)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "count": self.count,
+            "limit": self.limit,
+            "plan": self.plan,
+            "periodStart": self.period.start_iso,
+            "periodEnd": self.period.end_iso,
+            "remaining": self.remaining,
+        }
+
+
+@dataclass(frozen=True)
+class RateWindow:
+    limit: int
+    used: int
+    reset_at: int  # epoch seconds when the current minute ends
+
+    @property
+    def remaining(self) -> int:
+        return max(self.limit - self.used, 0)
+
+    def headers(self) -> dict[str, str]:
+        return {
+            "x-ratelimit-limit": str(self.limit),
+            "x-ratelimit-remaining": str(self.remaining),
+            "x-ratelimit-reset": str(self.reset_at),
+        }
+
+
+@dataclass(frozen=True)
+class MeteredCall:
+    usage: Usage
+    rate: RateWindow
+
+
+class UsageMeter(Protocol):
+    async def peek(self, subject: str, *, plan: str, limit: int, now: float) -> Usage: ...
+
+    async def record_call(
+        self, subject: str, *, plan: str, limit: int, rate_limit: int, now: float
+    ) -> MeteredCall:
+        """Counts one call, or raises 429 (rate) / 403 (monthly limit) without counting."""
+        ...
+
+
+def tier_limit_reached(usage: Usage) -> ApiError:
+    """The spec's body for an exhausted monthly quota."""
+    return ApiError(
+        403,
+        "Tier limit reached",
+        "Please upgrade to unlock more requests",
+        extra={"count": usage.count, "limit": usage.limit, "plan": usage.plan},
+    )
+
+
+def rate_limited(window: RateWindow, now: float) -> ApiError:
+    retry_after = max(1, math.ceil(window.reset_at - now))
+    return ApiError(
+        429,
+        "rate_limited",
+        f"Rate limit of {window.limit} requests per minute exceeded; retry in {retry_after}s",
+        headers={"retry-after": str(retry_after), **window.headers()},
+        extra={"retryAfter": retry_after},
+    )
+
+
+@dataclass
+class _Record:
+    count: int
+    period: Period
+    minute: int
+    minute_count: int
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "count": self.count,
+                "periodStart": self.period.start_iso,
+                "periodEnd": self.period.end_iso,
+                "minute": self.minute,
+                "minuteCount": self.minute_count,
+            },
+            separators=(",", ":"),
+        )
+
+
+def _current_record(raw: str | None, now: float) -> _Record:
+    """The stored record as of `now`: a new month resets the count, a new minute the rate."""
+    period = month_period(now)
+    minute = int(now // 60)
+    data: dict[str, Any] = {}
+    if raw:
+        try:
+            parsed = json.loads(raw)
+            data = parsed if isinstance(parsed, dict) else {}
+        except ValueError:
+            data = {}
+    # The spec's records call the count "usageCount"; read both.
+    count = int(data.get("count", data.get("usageCount", 0)) or 0)
+    if data.get("periodStart") != period.start_iso:
+        count = 0
+    minute_count = int(data.get("minuteCount", 0) or 0) if data.get("minute") == minute else 0
+    return _Record(count=count, period=period, minute=minute, minute_count=minute_count)
+
+
+class KVUsageMeter:
+    def __init__(self, kv: KVNamespace, key_for: Any) -> None:
+        self._kv = kv
+        self._key_for = key_for  # subject -> KV key
+
+    async def peek(self, subject: str, *, plan: str, limit: int, now: float) -> Usage:
+        record = _current_record(await self._kv.get(self._key_for(subject)), now)
+        return Usage(record.count, limit, plan, record.period)
+
+    async def record_call(
+        self, subject: str, *, plan: str, limit: int, rate_limit: int, now: float
+    ) -> MeteredCall:
+        key = self._key_for(subject)
+        record = _current_record(await self._kv.get(key), now)
+        window = RateWindow(rate_limit, record.minute_count, (record.minute + 1) * 60)
+        if record.minute_count >= rate_limit:
+            raise rate_limited(window, now)
+        if record.count >= limit:
+            raise tier_limit_reached(Usage(record.count, limit, plan, record.period))
+        record.count += 1
+        record.minute_count += 1
+        await self._kv.put(key, record.to_json())
+        return MeteredCall(
+            usage=Usage(record.count, limit, plan, record.period),
+            rate=RateWindow(rate_limit, record.minute_count, window.reset_at),
+        )

@@ -1,0 +1,33 @@
+"""Billing periods: calendar months in UTC, reset lazily on first use in a new month."""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+
+@dataclass(frozen=True)
+class Period:
+    start: date
+    end: date  # last day, inclusive (the spec's "2025-11-30")
+
+    @property
+    def start_iso(self) -> str:
+        return self.start.isoformat()
+
+    @property
+    def end_iso(self) -> str:
+        return self.end.isoformat()
+
+
+def month_period(epoch_seconds: float) -> Period:
+    moment = datetime.fromtimestamp(epoch_seconds, tz=UTC)
+    last_day = calendar.monthrange(moment.year, moment.month)[1]
+    return Period(date(moment.year, moment.month, 1), date(moment.year, moment.month, last_day))
+
+
+def seconds_until_next_month(epoch_seconds: float) -> float:
+    period = month_period(epoch_seconds)
+    next_start = datetime(period.end.year, period.end.month, period.end.day, tzinfo=UTC).timestamp()
+    return next_start + 86_400 - epoch_seconds

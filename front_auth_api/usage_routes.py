@@ -1,0 +1,45 @@
+"""The developer's own usage of dream-api: 5 calls a month free, 500 paid, 100 a minute."""
+
+from __future__ import annotations
+
+from dreamapi import kvkeys
+from dreamapi.http import Request, Response, json_response
+from dreamapi.metering import KVUsageMeter
+from dreamapi.services import Services
+from front_auth_api.billing_state import RATE_LIMIT_PER_MINUTE, load_billing
+from front_auth_api.developer_auth import authenticate_developer
+
+
+def _meter(services: Services) -> KVUsageMeter:
+    return KVUsageMeter(services.usage_kv, kvkeys.developer_usage)
+
+
+async def verify_auth(request: Request, services: Services) -> Response:
+    developer = await authenticate_developer(request, services)
+    billing = await load_billing(services.tokens_kv, developer.user_id)
+    call = await _meter(services).record_call(
+        developer.user_id,
+        plan=billing.plan,
+        limit=billing.monthly_limit,
+        rate_limit=RATE_LIMIT_PER_MINUTE,
+        now=services.clock.now(),
+    )
+    return json_response(
+        {"success": True, "userId": developer.user_id, "usage": call.usage.to_json()},
+        headers=call.rate.headers(),
+    )
+
+
+async def get_usage(request: Request, services: Services) -> Response:
+    developer = await authenticate_developer(request, services)
+    billing = await load_billing(services.tokens_kv, developer.user_id)
+    usage = await _meter(services).peek(
+        developer.user_id, plan=billing.plan, limit=billing.monthly_limit, now=services.clock.now()
+    )
+    return json_response(
+        {
+            "userId": developer.user_id,
+            "usage": usage.to_json(),
+            "subscription": {"plan": billing.plan, "status": billing.status},
+        }
+    )

@@ -1,0 +1,431 @@
+"""Stripe stand-in: the Stripe API endpoints the workers call, a hosted checkout page whose
+"Pay" button sends correctly signed webhooks, and a billing portal page.
+
+Workers only see its base URL (STRIPE_API_BASE). Requests it cannot handle fail loudly (404,
+Stripe's error shape). Run: python -m scripts.standins.stripe --port 8791 \
+    --webhook http://127.0.0.1:8788/webhook/stripe=whsec_...
+API (form-encoded, `Authorization: Bearer sk_test_...`):
+  POST /v1/products  POST /v1/prices  GET /v1/prices  POST /v1/customers  GET /v1/customers/{id}
+  POST /v1/checkout/sessions  GET /v1/checkout/sessions/{id}  POST /v1/billing_portal/sessions
+Pages: GET /checkout/{id} (Pay / Cancel), GET /portal/{id} (Cancel subscription / Return)
+Test helpers: GET /_standin/events, POST /_standin/events/{id}/resend
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import hmac
+import html
+import json
+import re
+import secrets
+import threading
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl
+
+from scripts.standins.jsonhttp import Reply, StandinRequest, StandinServer, html_reply, json_reply
+
+DEFAULT_PRICE_ID = "price_dreamapi_monthly"
+# Local-only values the dev stack configures on both sides; never valid at Stripe.
+DEFAULT_WEBHOOK_SECRET = "whsec_dreamapi_local_development_secret"  # noqa: S105
+DEFAULT_SECRET_KEY = "sk_test_dreamapi_local_stand_in"  # noqa: S105
+
+
+def decode_form(body: bytes) -> dict[str, Any]:
+    """Stripe's bracket notation (`line_items[0][price]=p`) into nested dicts and lists."""
+    root: dict[str, Any] = {}
+    for raw_key, value in parse_qsl(body.decode(), keep_blank_values=True):
+        parts = re.findall(r"[^\[\]]+", raw_key)
+        node: Any = root
+        for index, part in enumerate(parts):
+            last = index == len(parts) - 1
+            following = None if last else parts[index + 1]
+            empty: Any = [] if following is not None and following.isdigit() else {}
+            if isinstance(node, list):
+                position = int(part)
+                while len(node) <= position:
+                    node.append({} if not last else None)
+                if last:
+                    node[position] = value
+                else:
+                    if not isinstance(node[position], (dict, list)):
+                        node[position] = empty
+                    node = node[position]
+            elif last:
+                node[part] = value
+            else:
+                node = node.setdefault(part, empty)
+    return root
+
+
+def stripe_error(message: str, status: int = 400, param: str | None = None) -> Reply:
+    error: dict[str, Any] = {"type": "invalid_request_error", "message": message}
+    if param:
+        error["param"] = param
+    return json_reply({"error": error}, status)
+
+
+def sign(payload: bytes, secret: str, timestamp: int | None = None) -> str:
+    timestamp = int(time.time()) if timestamp is None else timestamp
+    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + payload, hashlib.sha256).hexdigest()
+    return f"t={timestamp},v1={digest}"
+
+
+def new_id(prefix: str) -> str:
+    return f"{prefix}_{secrets.token_hex(12)}"
+
+
+@dataclass
+class Delivery:
+    event: dict[str, Any]
+    target: str
+    status: int | None = None
+
+
+@dataclass
+class StripeStandin:
+    webhook_targets: list[tuple[str, str]] = field(default_factory=list)  # (url, secret)
+    products: dict[str, dict[str, Any]] = field(default_factory=dict)
+    prices: dict[str, dict[str, Any]] = field(default_factory=dict)
+    customers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    sessions: dict[str, dict[str, Any]] = field(default_factory=dict)
+    subscriptions: dict[str, dict[str, Any]] = field(default_factory=dict)
+    portal_sessions: dict[str, dict[str, Any]] = field(default_factory=dict)
+    deliveries: list[Delivery] = field(default_factory=list)
+    requests: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.lock = threading.Lock()
+        self.prices[DEFAULT_PRICE_ID] = {
+            "id": DEFAULT_PRICE_ID,
+            "object": "price",
+            "unit_amount": 2900,
+            "currency": "usd",
+            "recurring": {"interval": "month"},
+            "lookup_key": "dreamapi_monthly",
+            "product": "prod_dreamapi",
+            "active": True,
+        }
+        self.server = StandinServer("stripe")
+        api = self.server.route
+        api("POST", "/v1/products")(self._api(self._create_product))
+        api("POST", "/v1/prices")(self._api(self._create_price))
+        api("GET", "/v1/prices")(self._api(self._list_prices))
+        api("POST", "/v1/customers")(self._api(self._create_customer))
+        api("GET", "/v1/customers/{id}")(self._api(self._get_customer))
+        api("POST", "/v1/checkout/sessions")(self._api(self._create_session))
+        api("GET", "/v1/checkout/sessions/{id}")(self._api(self._get_session))
+        api("POST", "/v1/billing_portal/sessions")(self._api(self._create_portal_session))
+        api("GET", "/checkout/{id}")(self._checkout_page)
+        api("POST", "/checkout/{id}/pay")(self._pay)
+        api("POST", "/checkout/{id}/cancel")(self._cancel_checkout)
+        api("GET", "/portal/{id}")(self._portal_page)
+        api("POST", "/portal/{id}/cancel-subscription")(self._cancel_subscription)
+        api("GET", "/_standin/events")(
+            lambda _r: json_reply([self._delivery_json(d) for d in self.deliveries])
+        )
+        api("POST", "/_standin/events/{id}/resend")(self._resend)
+
+    # --- plumbing -----------------------------------------------------------------------
+    def start(self, port: int = 0) -> int:
+        return self.server.start(port)
+
+    @property
+    def base_url(self) -> str:
+        return self.server.base_url
+
+    def _api(self, handler: Any) -> Any:
+        def authorised(request: StandinRequest) -> Reply:
+            token = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+            if not token.startswith(("sk_test_", "sk_live_", "rk_test_")):
+                return stripe_error("Invalid API Key provided", 401)
+            self.requests.append((request.method, request.path, dict(request.headers)))
+            with self.lock:
+                return handler(request, decode_form(request.body) if request.body else {})
+
+        return authorised
+
+    @staticmethod
+    def _delivery_json(delivery: Delivery) -> dict[str, Any]:
+        return {
+            "id": delivery.event["id"],
+            "type": delivery.event["type"],
+            "target": delivery.target,
+            "status": delivery.status,
+            "event": delivery.event,
+        }
+
+    def emit(self, kind: str, obj: dict[str, Any], account: str | None = None) -> dict[str, Any]:
+        event: dict[str, Any] = {
+            "id": new_id("evt"),
+            "object": "event",
+            "type": kind,
+            "created": int(time.time()),
+            "api_version": "2025-09-30.clover",
+            "livemode": False,
+            "data": {"object": obj},
+        }
+        if account:
+            event["account"] = account
+        for url, secret in self.webhook_targets:
+            self.deliveries.append(self._deliver(event, url, secret))
+        return event
+
+    def _deliver(self, event: dict[str, Any], url: str, secret: str) -> Delivery:
+        payload = json.dumps(event).encode()
+        request = urllib.request.Request(
+            url,
+            data=payload,
+            method="POST",
+            headers={"content-type": "application/json", "stripe-signature": sign(payload, secret)},
+        )
+        delivery = Delivery(event, url)
+        try:
+            with urllib.request.urlopen(request, timeout=30) as reply:
+                delivery.status = reply.status
+        except urllib.error.HTTPError as error:
+            delivery.status = error.code
+        except OSError:
+            delivery.status = None
+        return delivery
+
+    def _resend(self, request: StandinRequest) -> Reply:
+        matches = [d for d in self.deliveries if d.event["id"] == request.params["id"]]
+        if not matches:
+            return stripe_error("No such event", 404)
+        resent = [
+            self._deliver(d.event, d.target, dict(self.webhook_targets).get(d.target, "")) for d in matches
+        ]
+        self.deliveries.extend(resent)
+        return json_reply([self._delivery_json(d) for d in resent])
+
+    # --- API ----------------------------------------------------------------------------
+    def _create_product(self, _request: StandinRequest, form: dict[str, Any]) -> Reply:
+        if not form.get("name"):
+            return stripe_error("Missing required param: name.", param="name")
+        product = {
+            "id": new_id("prod"),
+            "object": "product",
+            "name": form["name"],
+            "metadata": form.get("metadata", {}),
+        }
+        self.products[product["id"]] = product
+        return json_reply(product)
+
+    def _create_price(self, _request: StandinRequest, form: dict[str, Any]) -> Reply:
+        for param in ("currency", "unit_amount", "product"):
+            if param not in form:
+                return stripe_error(f"Missing required param: {param}.", param=param)
+        price = {
+            "id": new_id("price"),
+            "object": "price",
+            "currency": form["currency"],
+            "unit_amount": int(form["unit_amount"]),
+            "product": form["product"],
+            "recurring": form.get("recurring"),
+            "lookup_key": form.get("lookup_key"),
+            "active": True,
+            "metadata": form.get("metadata", {}),
+        }
+        self.prices[price["id"]] = price
+        return json_reply(price)
+
+    def _list_prices(self, request: StandinRequest, _form: dict[str, Any]) -> Reply:
+        wanted = {v for k, v in parse_qsl(request.query_string) if k.startswith("lookup_keys")}
+        data = [p for p in self.prices.values() if not wanted or p.get("lookup_key") in wanted]
+        return json_reply({"object": "list", "data": data, "has_more": False, "url": "/v1/prices"})
+
+    def _create_customer(self, _request: StandinRequest, form: dict[str, Any]) -> Reply:
+        customer = {
+            "id": new_id("cus"),
+            "object": "customer",
+            "email": form.get("email"),
+            "metadata": form.get("metadata", {}),
+            "created": int(time.time()),
+        }
+        self.customers[customer["id"]] = customer
+        return json_reply(customer)
+
+    def _get_customer(self, request: StandinRequest, _form: dict[str, Any]) -> Reply:
+        customer = self.customers.get(request.params["id"])
+        return (
+            json_reply(customer)
+            if customer
+            else stripe_error(f"No such customer: '{request.params['id']}'", 404)
+        )
+
+    def _create_session(self, request: StandinRequest, form: dict[str, Any]) -> Reply:
+        mode = form.get("mode")
+        if mode not in ("subscription", "payment"):
+            return stripe_error("Invalid mode: must be one of payment, setup, or subscription", param="mode")
+        line_items = form.get("line_items") or []
+        if not line_items or not isinstance(line_items, list):
+            return stripe_error("Missing required param: line_items.", param="line_items")
+        for item in line_items:
+            if item.get("price") not in self.prices:
+                return stripe_error(f"No such price: '{item.get('price')}'", param="line_items[0][price]")
+        if not form.get("success_url"):
+            return stripe_error("Missing required param: success_url.", param="success_url")
+        customer = form.get("customer")
+        if customer and customer not in self.customers:
+            return stripe_error(f"No such customer: '{customer}'", param="customer")
+        session_id = new_id("cs_test")
+        session = {
+            "id": session_id,
+            "object": "checkout.session",
+            "mode": mode,
+            "status": "open",
+            "payment_status": "unpaid",
+            "customer": customer,
+            "client_reference_id": form.get("client_reference_id"),
+            "success_url": form["success_url"],
+            "cancel_url": form.get("cancel_url"),
+            "metadata": form.get("metadata", {}),
+            "line_items": line_items,
+            "subscription_data": form.get("subscription_data", {}),
+            "url": f"{self.base_url}/checkout/{session_id}",
+            "subscription": None,
+            "account": request.headers.get("stripe-account"),
+        }
+        self.sessions[session_id] = session
+        return json_reply(session)
+
+    def _get_session(self, request: StandinRequest, _form: dict[str, Any]) -> Reply:
+        session = self.sessions.get(request.params["id"])
+        return json_reply(session) if session else stripe_error("No such checkout.session", 404)
+
+    def _create_portal_session(self, request: StandinRequest, form: dict[str, Any]) -> Reply:
+        customer = form.get("customer")
+        if customer not in self.customers:
+            return stripe_error(f"No such customer: '{customer}'", param="customer")
+        portal_id = new_id("bps")
+        portal = {
+            "id": portal_id,
+            "object": "billing_portal.session",
+            "customer": customer,
+            "return_url": form.get("return_url"),
+            "url": f"{self.base_url}/portal/{portal_id}",
+            "account": request.headers.get("stripe-account"),
+        }
+        self.portal_sessions[portal_id] = portal
+        return json_reply(portal)
+
+    # --- hosted pages -------------------------------------------------------------------
+    def _checkout_page(self, request: StandinRequest) -> Reply:
+        session = self.sessions.get(request.params["id"])
+        if not session:
+            return html_reply("<h1>Unknown checkout session</h1>", 404)
+        price = self.prices[session["line_items"][0]["price"]]
+        amount = f"${price['unit_amount'] / 100:.2f}" + (" / month" if price.get("recurring") else "")
+        sid = html.escape(session["id"])
+        return html_reply(f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>Stripe stand-in checkout</title></head><body>
+<h1>Checkout (Stripe stand-in)</h1><p id="amount">{html.escape(amount)}</p>
+<p>Test card 4242 4242 4242 4242 is assumed.</p>
+<form method="post" action="/checkout/{sid}/pay"><button id="pay" type="submit">Pay</button></form>
+<form method="post" action="/checkout/{sid}/cancel"><button id="cancel" type="submit">Cancel</button></form>
+</body></html>""")
+
+    def _pay(self, request: StandinRequest) -> Reply:
+        with self.lock:
+            session = self.sessions.get(request.params["id"])
+            if not session or session["status"] != "open":
+                return html_reply("<h1>This checkout session is not open</h1>", 409)
+            session.update(status="complete", payment_status="paid")
+            customer = session["customer"]
+            if not customer:  # Checkout creates a customer when the session named none
+                customer = new_id("cus")
+                self.customers[customer] = {"id": customer, "object": "customer", "metadata": {}}
+                session["customer"] = customer
+        events: list[tuple[str, dict[str, Any]]] = []
+        if session["mode"] == "subscription":
+            subscription = {
+                "id": new_id("sub"),
+                "object": "subscription",
+                "customer": customer,
+                "status": "active",
+                "items": {"data": [{"price": self.prices[session["line_items"][0]["price"]]}]},
+                "metadata": session.get("subscription_data", {}).get("metadata", {}),
+                "current_period_end": int(time.time()) + 30 * 86_400,
+            }
+            self.subscriptions[subscription["id"]] = subscription
+            session["subscription"] = subscription["id"]
+            events = [
+                ("checkout.session.completed", dict(session)),
+                ("customer.subscription.created", dict(subscription)),
+                (
+                    "invoice.paid",
+                    {
+                        "id": new_id("in"),
+                        "object": "invoice",
+                        "customer": customer,
+                        "subscription": subscription["id"],
+                        "amount_paid": 2900,
+                        "status": "paid",
+                    },
+                ),
+            ]
+        else:
+            events = [("checkout.session.completed", dict(session))]
+        for kind, obj in events:
+            self.emit(kind, obj, account=session.get("account"))
+        target = session["success_url"].replace("{CHECKOUT_SESSION_ID}", session["id"])
+        return 303, {"location": target}, b""
+
+    def _cancel_checkout(self, request: StandinRequest) -> Reply:
+        session = self.sessions.get(request.params["id"])
+        if not session:
+            return html_reply("<h1>Unknown checkout session</h1>", 404)
+        return 303, {"location": session.get("cancel_url") or "/"}, b""
+
+    def _portal_page(self, request: StandinRequest) -> Reply:
+        portal = self.portal_sessions.get(request.params["id"])
+        if not portal:
+            return html_reply("<h1>Unknown portal session</h1>", 404)
+        pid = html.escape(portal["id"])
+        return html_reply(f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>Stripe stand-in billing portal</title></head><body><h1>Billing portal (Stripe stand-in)</h1>
+<form method="post" action="/portal/{pid}/cancel-subscription">
+<button id="cancel-subscription" type="submit">Cancel subscription</button></form>
+<a id="return" href="{html.escape(portal.get("return_url") or "/")}">Return</a></body></html>""")
+
+    def _cancel_subscription(self, request: StandinRequest) -> Reply:
+        portal = self.portal_sessions.get(request.params["id"])
+        if not portal:
+            return html_reply("<h1>Unknown portal session</h1>", 404)
+        for subscription in self.subscriptions.values():
+            if subscription["customer"] == portal["customer"] and subscription["status"] != "canceled":
+                subscription["status"] = "canceled"
+                self.emit("customer.subscription.deleted", dict(subscription), account=portal.get("account"))
+        return 303, {"location": portal.get("return_url") or "/"}, b""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="dream-api Stripe stand-in")
+    parser.add_argument("--port", type=int, default=8791)
+    parser.add_argument(
+        "--webhook",
+        action="append",
+        default=[],
+        metavar="URL=SECRET",
+        help="deliver events to URL signed with SECRET (repeatable)",
+    )
+    args = parser.parse_args()
+    targets = [tuple(item.rsplit("=", 1)) for item in args.webhook]
+    standin = StripeStandin(webhook_targets=[(url, secret) for url, secret in targets])
+    standin.start(args.port)
+    print(f"stripe stand-in on {standin.base_url}", flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        standin.server.stop()
+
+
+if __name__ == "__main__":
+    main()
