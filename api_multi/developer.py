@@ -1,14 +1,17 @@
-"""Developer signup without Clerk (email -> platformId + API key shown once)."""
+"""Developer routes of api_multi: signup without Clerk, tier config, dashboard."""
 
 from __future__ import annotations
 
 import re
 
+from api_multi.end_user_auth import authenticate_developer_key
+from api_multi.stats import platform_stats
 from dreamapi import credentials, kvkeys
 from dreamapi.body import json_object, string_field
 from dreamapi.errors import bad_request, conflict
 from dreamapi.http import Request, Response, json_response
 from dreamapi.services import Services
+from dreamapi.tiers import store_tier_config, validate_tier_config
 
 _EMAIL = re.compile(r"^[^@\s:/]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 KEY_WARNING = "Save this API key now: it is shown only once and cannot be retrieved again."
@@ -32,3 +35,20 @@ async def register(request: Request, services: Services) -> Response:
         },
         201,
     )
+
+
+async def put_tiers(request: Request, services: Services) -> Response:
+    platform_id = await authenticate_developer_key(request, services)
+    tiers, problems = validate_tier_config(json_object(request))
+    if problems:
+        raise bad_request(
+            "Tier config is invalid: " + "; ".join(problems), "invalid_tier_config", problems=problems
+        )
+    config = await store_tier_config(services.tokens_kv, platform_id, tiers)
+    return json_response({"platformId": platform_id, **config.to_json()})
+
+
+async def dashboard(request: Request, services: Services) -> Response:
+    platform_id = await authenticate_developer_key(request, services)
+    stats = await platform_stats(services.tokens_kv, services.usage_kv, platform_id, services.clock.now())
+    return json_response(stats)

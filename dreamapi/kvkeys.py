@@ -47,3 +47,20 @@ def developer_billing(user_id: str) -> str:
 
 def stripe_customer(customer_id: str) -> str:
     return f"stripe-customer:{customer_id}"
+
+
+def end_user_subscription(platform_id: str, user_id: str) -> str:
+    return f"enduser:{platform_id}:{user_id}:subscription"
+
+
+def connected_account(account_id: str) -> str:
+    """Stripe connected account -> the platform it belongs to (written by oauth_api)."""
+    return f"stripe-account:{account_id}"
+
+
+def idempotent_call(platform_id: str, user_id: str, key_hash: str) -> str:
+    return f"idem:{platform_id}:{user_id}:{key_hash}"
+
+
+def revenue(platform_id: str, payment_id: str) -> str:
+    return f"revenue:{platform_id}:{payment_id}"

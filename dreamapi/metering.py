@@ -2,7 +2,9 @@
 
 `UsageMeter` is what routes use. `KVUsageMeter` keeps both counters of a subject in one KV
 record, `{"count", "periodStart", "periodEnd", "minute", "minuteCount"}`, so a metered call
-costs one read and one write (a refused call: one read, no write). KV is eventually
+costs one read and one write (a refused call: one read, no write). The record's KV metadata
+repeats `{count, periodStart, plan, limit}`, so aggregates (a platform's dashboard) come from
+one `list` per 1000 subjects instead of a shared counter that concurrent calls would race on. KV is eventually
 consistent and takes about one write per second per key, so concurrent calls for the same
 subject can overwrite each other's increment (counts drift low, never high); a strongly
 consistent backend (Durable Object) can implement `UsageMeter` without touching any route.
@@ -67,10 +69,10 @@ class MeteredCall:
 
 
 class UsageMeter(Protocol):
-    async def peek(self, subject: str, *, plan: str, limit: int, now: float) -> Usage: ...
+    async def peek(self, key: str, *, plan: str, limit: int, now: float) -> Usage: ...
 
     async def record_call(
-        self, subject: str, *, plan: str, limit: int, rate_limit: int, now: float
+        self, key: str, *, plan: str, limit: int, rate_limit: int, now: float
     ) -> MeteredCall:
         """Counts one call, or raises 429 (rate) / 403 (monthly limit) without counting."""
         ...
@@ -137,18 +139,16 @@ def _current_record(raw: str | None, now: float) -> _Record:
 
 
 class KVUsageMeter:
-    def __init__(self, kv: KVNamespace, key_for: Any) -> None:
+    def __init__(self, kv: KVNamespace) -> None:
         self._kv = kv
-        self._key_for = key_for  # subject -> KV key
 
-    async def peek(self, subject: str, *, plan: str, limit: int, now: float) -> Usage:
-        record = _current_record(await self._kv.get(self._key_for(subject)), now)
+    async def peek(self, key: str, *, plan: str, limit: int, now: float) -> Usage:
+        record = _current_record(await self._kv.get(key), now)
         return Usage(record.count, limit, plan, record.period)
 
     async def record_call(
-        self, subject: str, *, plan: str, limit: int, rate_limit: int, now: float
+        self, key: str, *, plan: str, limit: int, rate_limit: int, now: float
     ) -> MeteredCall:
-        key = self._key_for(subject)
         record = _current_record(await self._kv.get(key), now)
         window = RateWindow(rate_limit, record.minute_count, (record.minute + 1) * 60)
         if record.minute_count >= rate_limit:
@@ -157,7 +157,13 @@ class KVUsageMeter:
             raise tier_limit_reached(Usage(record.count, limit, plan, record.period))
         record.count += 1
         record.minute_count += 1
-        await self._kv.put(key, record.to_json())
+        metadata = {
+            "count": record.count,
+            "periodStart": record.period.start_iso,
+            "plan": plan,
+            "limit": limit,
+        }
+        await self._kv.put(key, record.to_json(), metadata=metadata)
         return MeteredCall(
             usage=Usage(record.count, limit, plan, record.period),
             rate=RateWindow(rate_limit, record.minute_count, window.reset_at),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -67,3 +68,69 @@ async def load_tier_config(tokens_kv: KVNamespace, platform_id: str) -> TierConf
         return TierConfig(DEFAULT_TIERS, "default")
     stored = json.loads(raw)
     return TierConfig(tuple(Tier.from_json(item) for item in stored["tiers"]), "custom")
+
+
+MAX_TIERS = 20
+MAX_MONTHLY_LIMIT = 1_000_000_000
+MAX_RATE_LIMIT = 100_000
+_TIER_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
+_STRIPE_PRICE = re.compile(r"^price_[A-Za-z0-9_]{1,200}$")
+_CURRENCY = re.compile(r"^[a-z]{3}$")
+_FIELDS = {"name", "limit", "rateLimit", "priceCents", "currency", "stripePriceId", "default"}
+
+
+def _positive_int(value: Any, maximum: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= maximum
+
+
+def validate_tier_config(body: Any) -> tuple[tuple[Tier, ...], list[str]]:
+    """Tiers from a `{"tiers": [...]}` body, and every problem found (empty when valid)."""
+    problems: list[str] = []
+    items = body.get("tiers") if isinstance(body, dict) else None
+    if not isinstance(items, list) or not items:
+        return (), ["'tiers' must be a non-empty list"]
+    if len(items) > MAX_TIERS:
+        problems.append(f"at most {MAX_TIERS} tiers are allowed")
+    tiers: list[Tier] = []
+    for index, item in enumerate(items[:MAX_TIERS]):
+        where = f"tiers[{index}]"
+        if not isinstance(item, dict):
+            problems.append(f"{where} must be an object")
+            continue
+        unknown = sorted(set(item) - _FIELDS)
+        if unknown:
+            problems.append(f"{where} has unknown fields: {', '.join(unknown)}")
+        name = item.get("name")
+        if not isinstance(name, str) or not _TIER_NAME.match(name):
+            problems.append(f"{where}.name must be 1-32 lowercase letters, digits, '_' or '-'")
+        if not _positive_int(item.get("limit"), MAX_MONTHLY_LIMIT):
+            problems.append(f"{where}.limit must be a positive integer (calls per month)")
+        rate = item.get("rateLimit", DEFAULT_RATE_LIMIT_PER_MINUTE)
+        if not _positive_int(rate, MAX_RATE_LIMIT):
+            problems.append(f"{where}.rateLimit must be a positive integer (calls per minute)")
+        price = item.get("priceCents", 0)
+        if not isinstance(price, int) or isinstance(price, bool) or price < 0:
+            problems.append(f"{where}.priceCents must be a non-negative integer")
+        currency = item.get("currency", "usd")
+        if not isinstance(currency, str) or not _CURRENCY.match(currency):
+            problems.append(f"{where}.currency must be a 3-letter lowercase ISO code")
+        price_id = item.get("stripePriceId")
+        if price_id is not None and (not isinstance(price_id, str) or not _STRIPE_PRICE.match(price_id)):
+            problems.append(f"{where}.stripePriceId must look like price_… or be null")
+        if not isinstance(item.get("default", False), bool):
+            problems.append(f"{where}.default must be true or false")
+        if not problems:
+            tiers.append(Tier.from_json(item))
+    names = [item.get("name") for item in items if isinstance(item, dict)]
+    duplicates = sorted({n for n in names if isinstance(n, str) and names.count(n) > 1})
+    if duplicates:
+        problems.append(f"tier names must be unique: {', '.join(duplicates)} repeated")
+    defaults = [item for item in items if isinstance(item, dict) and item.get("default") is True]
+    if len(defaults) != 1:
+        problems.append(f"exactly one tier must be the default (found {len(defaults)})")
+    return (tuple(tiers), problems) if not problems else ((), problems)
+
+
+async def store_tier_config(tokens_kv: KVNamespace, platform_id: str, tiers: tuple[Tier, ...]) -> TierConfig:
+    await tokens_kv.put(kvkeys.tier_config(platform_id), json.dumps({"tiers": [t.to_json() for t in tiers]}))
+    return TierConfig(tiers, "custom")

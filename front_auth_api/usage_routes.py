@@ -10,15 +10,11 @@ from front_auth_api.billing_state import RATE_LIMIT_PER_MINUTE, load_billing
 from front_auth_api.developer_auth import authenticate_developer
 
 
-def _meter(services: Services) -> KVUsageMeter:
-    return KVUsageMeter(services.usage_kv, kvkeys.developer_usage)
-
-
 async def verify_auth(request: Request, services: Services) -> Response:
     developer = await authenticate_developer(request, services)
     billing = await load_billing(services.tokens_kv, developer.user_id)
-    call = await _meter(services).record_call(
-        developer.user_id,
+    call = await KVUsageMeter(services.usage_kv).record_call(
+        kvkeys.developer_usage(developer.user_id),
         plan=billing.plan,
         limit=billing.monthly_limit,
         rate_limit=RATE_LIMIT_PER_MINUTE,
@@ -33,8 +29,11 @@ async def verify_auth(request: Request, services: Services) -> Response:
 async def get_usage(request: Request, services: Services) -> Response:
     developer = await authenticate_developer(request, services)
     billing = await load_billing(services.tokens_kv, developer.user_id)
-    usage = await _meter(services).peek(
-        developer.user_id, plan=billing.plan, limit=billing.monthly_limit, now=services.clock.now()
+    usage = await KVUsageMeter(services.usage_kv).peek(
+        kvkeys.developer_usage(developer.user_id),
+        plan=billing.plan,
+        limit=billing.monthly_limit,
+        now=services.clock.now(),
     )
     return json_response(
         {

@@ -4,6 +4,7 @@
   api_multi       http://127.0.0.1:8787    front_auth_api  http://127.0.0.1:8788
   oauth_api       http://127.0.0.1:8789    identity        http://127.0.0.1:8790 (Clerk stand-in)
   stripe          http://127.0.0.1:8791 (Stripe stand-in: API, checkout and portal pages, webhooks)
+  customer idp    http://127.0.0.1:8792 (the end users' Clerk app stand-in, for api_multi JWTs)
   dashboard       http://localhost:5173
 
 All three workers share the local KV state in .wrangler/state (as they share namespaces in
@@ -48,15 +49,25 @@ def main() -> int:
         )
         processes.append(identity)
         devstack.wait_until_up(identity, "/.well-known/jwks.json", timeout=30)
+        customer_identity = devstack.start_python_module(
+            "customer_identity", "scripts.standins.identity", devstack.CUSTOMER_IDENTITY_PORT, LOG_DIR
+        )
+        processes.append(customer_identity)
+        devstack.wait_until_up(customer_identity, "/.well-known/jwks.json", timeout=30)
         stripe = devstack.start_stripe_standin(devstack.STRIPE_PORT, LOG_DIR)
         processes.append(stripe)
         devstack.wait_until_up(stripe, "/_standin/events", timeout=30)
         dashboard = devstack.start_dashboard(devstack.DASHBOARD_PORT, LOG_DIR)
         processes.append(dashboard)
         devstack.build_all_workers()
-        variables = devstack.local_worker_vars(identity.url, stripe.url)
         workers = [
-            devstack.start_worker(name, devstack.WORKER_PORTS[name], STATE_DIR, LOG_DIR, variables)
+            devstack.start_worker(
+                name,
+                devstack.WORKER_PORTS[name],
+                STATE_DIR,
+                LOG_DIR,
+                devstack.local_worker_vars(name, identity.url, customer_identity.url, stripe.url),
+            )
             for name in devstack.WORKERS
         ]
         processes.extend(workers)
@@ -66,6 +77,7 @@ def main() -> int:
         devstack.wait_until_up(dashboard, "/", timeout=30)
         print(f"  {'identity':<15} {identity.url}")
         print(f"  {'stripe':<15} {stripe.url}")
+        print(f"  {'customer idp':<15} {customer_identity.url}")
         print(f"  {'dashboard':<15} http://localhost:{devstack.DASHBOARD_PORT}")
         print(f"dream-api is running (KV state in {STATE_DIR}, logs in {LOG_DIR}). Ctrl-C stops.", flush=True)
         while all(process.popen.poll() is None for process in processes):

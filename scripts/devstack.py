@@ -30,6 +30,7 @@ WORKERS = ("api_multi", "front_auth_api", "oauth_api")
 WORKER_PORTS = {"api_multi": 8787, "front_auth_api": 8788, "oauth_api": 8789}
 IDENTITY_PORT = 8790
 STRIPE_PORT = 8791
+CUSTOMER_IDENTITY_PORT = 8792
 DASHBOARD_PORT = 5173
 STARTUP_TIMEOUT_SECONDS = 180.0
 
@@ -51,22 +52,50 @@ def kv_namespace_ids() -> dict[str, str]:
 
 
 def local_worker_vars(
-    identity_url: str, stripe_url: str, dashboard_origin: str = "http://localhost:5173"
+    worker: str,
+    identity_url: str,
+    customer_identity_url: str,
+    stripe_url: str,
+    dashboard_origin: str = "http://localhost:5173",
 ) -> dict[str, str]:
-    """Configuration that points the workers at the local stand-ins instead of Clerk/Stripe.
-    The secrets here are local-only values the stand-ins accept; real ones go in `.dev.vars`."""
-    return {
+    """Configuration pointing a worker at the local stand-ins instead of Clerk and Stripe.
+    The secrets are local-only values the stand-ins accept; real ones go in `.dev.vars`."""
+    common = {
         "ALLOWED_ORIGINS": dashboard_origin,
         "FRONTEND_URL": dashboard_origin,
         "CLERK_JWKS_URL": f"{identity_url}/.well-known/jwks.json",
         "CLERK_ISSUER": identity_url,
         "CLERK_AUTHORIZED_PARTIES": dashboard_origin,
-        "CLERK_API_URL": identity_url,
-        "CLERK_SECRET_KEY": "sk_test_clerk_local_stand_in",
         "STRIPE_API_BASE": stripe_url,
         "STRIPE_SECRET_KEY": stripe_standin.DEFAULT_SECRET_KEY,
-        "STRIPE_PRICE_ID": stripe_standin.DEFAULT_PRICE_ID,
-        "STRIPE_WEBHOOK_SECRET": stripe_standin.DEFAULT_WEBHOOK_SECRET,
+    }
+    specific = {
+        "front_auth_api": {
+            "CLERK_API_URL": identity_url,
+            "CLERK_SECRET_KEY": "sk_test_clerk_local_stand_in",
+            "STRIPE_PRICE_ID": stripe_standin.DEFAULT_PRICE_ID,
+            "STRIPE_WEBHOOK_SECRET": stripe_standin.DEFAULT_WEBHOOK_SECRET,
+        },
+        "api_multi": {
+            "CUSTOMER_CLERK_JWKS_URL": f"{customer_identity_url}/.well-known/jwks.json",
+            "CUSTOMER_CLERK_ISSUER": customer_identity_url,
+            "STRIPE_WEBHOOK_SECRET": stripe_standin.DEFAULT_CONNECT_WEBHOOK_SECRET,
+        },
+        "oauth_api": {},
+    }
+    return {**common, **specific[worker]}
+
+
+def stripe_webhook_targets(worker_urls: Mapping[str, str]) -> dict[str, list[tuple[str, str]]]:
+    """Which worker receives which Stripe events: our account's (front_auth_api) and
+    connected accounts' (api_multi), each endpoint with its own signing secret."""
+    return {
+        "webhook_targets": [
+            (f"{worker_urls['front_auth_api']}/webhook/stripe", stripe_standin.DEFAULT_WEBHOOK_SECRET)
+        ],
+        "connect_webhook_targets": [
+            (f"{worker_urls['api_multi']}/webhook/stripe", stripe_standin.DEFAULT_CONNECT_WEBHOOK_SECRET)
+        ],
     }
 
 
@@ -195,9 +224,12 @@ def start_python_module(
 
 
 def start_stripe_standin(port: int, log_dir: Path) -> Process:
-    webhook = f"http://127.0.0.1:{WORKER_PORTS['front_auth_api']}/webhook/stripe"
-    extra = ("--webhook", f"{webhook}={stripe_standin.DEFAULT_WEBHOOK_SECRET}")
-    return start_python_module("stripe", "scripts.standins.stripe", port, log_dir, extra)
+    targets = stripe_webhook_targets({name: f"http://127.0.0.1:{p}" for name, p in WORKER_PORTS.items()})
+    extra: list[str] = []
+    for option, key in (("--webhook", "webhook_targets"), ("--connect-webhook", "connect_webhook_targets")):
+        for url, secret in targets[key]:
+            extra += [option, f"{url}={secret}"]
+    return start_python_module("stripe", "scripts.standins.stripe", port, log_dir, tuple(extra))
 
 
 def start_dashboard(port: int, log_dir: Path) -> Process:

@@ -33,6 +33,7 @@ from scripts.standins.jsonhttp import Reply, StandinRequest, StandinServer, html
 DEFAULT_PRICE_ID = "price_dreamapi_monthly"
 # Local-only values the dev stack configures on both sides; never valid at Stripe.
 DEFAULT_WEBHOOK_SECRET = "whsec_dreamapi_local_development_secret"  # noqa: S105
+DEFAULT_CONNECT_WEBHOOK_SECRET = "whsec_dreamapi_local_connect_secret"  # noqa: S105
 DEFAULT_SECRET_KEY = "sk_test_dreamapi_local_stand_in"  # noqa: S105
 
 
@@ -89,7 +90,8 @@ class Delivery:
 
 @dataclass
 class StripeStandin:
-    webhook_targets: list[tuple[str, str]] = field(default_factory=list)  # (url, secret)
+    webhook_targets: list[tuple[str, str]] = field(default_factory=list)  # (url, secret): own account
+    connect_webhook_targets: list[tuple[str, str]] = field(default_factory=list)  # connected accounts
     products: dict[str, dict[str, Any]] = field(default_factory=dict)
     prices: dict[str, dict[str, Any]] = field(default_factory=dict)
     customers: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -172,7 +174,8 @@ class StripeStandin:
         }
         if account:
             event["account"] = account
-        for url, secret in self.webhook_targets:
+        # Like Stripe: Connect endpoints get connected accounts' events, the others the platform's own.
+        for url, secret in self.connect_webhook_targets if account else self.webhook_targets:
             self.deliveries.append(self._deliver(event, url, secret))
         return event
 
@@ -217,11 +220,12 @@ class StripeStandin:
         self.products[product["id"]] = product
         return json_reply(product)
 
-    def _create_price(self, _request: StandinRequest, form: dict[str, Any]) -> Reply:
+    def _create_price(self, request: StandinRequest, form: dict[str, Any]) -> Reply:
         for param in ("currency", "unit_amount", "product"):
             if param not in form:
                 return stripe_error(f"Missing required param: {param}.", param=param)
         price = {
+            "account": request.headers.get("stripe-account"),
             "id": new_id("price"),
             "object": "price",
             "currency": form["currency"],
@@ -240,8 +244,9 @@ class StripeStandin:
         data = [p for p in self.prices.values() if not wanted or p.get("lookup_key") in wanted]
         return json_reply({"object": "list", "data": data, "has_more": False, "url": "/v1/prices"})
 
-    def _create_customer(self, _request: StandinRequest, form: dict[str, Any]) -> Reply:
+    def _create_customer(self, request: StandinRequest, form: dict[str, Any]) -> Reply:
         customer = {
+            "account": request.headers.get("stripe-account"),
             "id": new_id("cus"),
             "object": "customer",
             "email": form.get("email"),
@@ -260,6 +265,7 @@ class StripeStandin:
         )
 
     def _create_session(self, request: StandinRequest, form: dict[str, Any]) -> Reply:
+        account = request.headers.get("stripe-account")
         mode = form.get("mode")
         if mode not in ("subscription", "payment"):
             return stripe_error("Invalid mode: must be one of payment, setup, or subscription", param="mode")
@@ -267,12 +273,13 @@ class StripeStandin:
         if not line_items or not isinstance(line_items, list):
             return stripe_error("Missing required param: line_items.", param="line_items")
         for item in line_items:
-            if item.get("price") not in self.prices:
+            price = self.prices.get(item.get("price"))
+            if price is None or price.get("account") != account:  # objects live in one account
                 return stripe_error(f"No such price: '{item.get('price')}'", param="line_items[0][price]")
         if not form.get("success_url"):
             return stripe_error("Missing required param: success_url.", param="success_url")
         customer = form.get("customer")
-        if customer and customer not in self.customers:
+        if customer and self.customers.get(customer, {}).get("account", "missing") != account:
             return stripe_error(f"No such customer: '{customer}'", param="customer")
         session_id = new_id("cs_test")
         session = {
@@ -290,7 +297,7 @@ class StripeStandin:
             "subscription_data": form.get("subscription_data", {}),
             "url": f"{self.base_url}/checkout/{session_id}",
             "subscription": None,
-            "account": request.headers.get("stripe-account"),
+            "account": account,
         }
         self.sessions[session_id] = session
         return json_reply(session)
@@ -301,7 +308,9 @@ class StripeStandin:
 
     def _create_portal_session(self, request: StandinRequest, form: dict[str, Any]) -> Reply:
         customer = form.get("customer")
-        if customer not in self.customers:
+        if self.customers.get(customer, {}).get("account", "missing") != request.headers.get(
+            "stripe-account"
+        ):
             return stripe_error(f"No such customer: '{customer}'", param="customer")
         portal_id = new_id("bps")
         portal = {
@@ -340,7 +349,12 @@ class StripeStandin:
             customer = session["customer"]
             if not customer:  # Checkout creates a customer when the session named none
                 customer = new_id("cus")
-                self.customers[customer] = {"id": customer, "object": "customer", "metadata": {}}
+                self.customers[customer] = {
+                    "id": customer,
+                    "object": "customer",
+                    "metadata": {},
+                    "account": session.get("account"),
+                }
                 session["customer"] = customer
         events: list[tuple[str, dict[str, Any]]] = []
         if session["mode"] == "subscription":

@@ -3,6 +3,7 @@ the KV bridge on the same persisted local KV, and the identity stand-in."""
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -12,7 +13,6 @@ import httpx
 import pytest
 
 from scripts import devstack
-from scripts.standins import stripe as stripe_standin
 from scripts.standins.identity import IdentityProvider
 from scripts.standins.stripe import StripeStandin
 from tests.runtime.platform import DASHBOARD_ORIGIN, LocalKV, Platform
@@ -26,22 +26,28 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
     log_dir = ARTIFACTS / "logs"
     identity = IdentityProvider()
     identity.start()
+    customer_identity = IdentityProvider()
+    customer_identity.start()
     ports = {name: devstack.free_port() for name in devstack.WORKERS}
     stripe = StripeStandin(
-        webhook_targets=[
-            (
-                f"http://127.0.0.1:{ports['front_auth_api']}/webhook/stripe",
-                stripe_standin.DEFAULT_WEBHOOK_SECRET,
-            )
-        ]
+        **devstack.stripe_webhook_targets({name: f"http://127.0.0.1:{port}" for name, port in ports.items()})
     )
     stripe.start()
-    variables = devstack.local_worker_vars(identity.server.base_url, stripe.base_url, DASHBOARD_ORIGIN)
+    variables = {
+        name: devstack.local_worker_vars(
+            name,
+            identity.server.base_url,
+            customer_identity.server.base_url,
+            stripe.base_url,
+            DASHBOARD_ORIGIN,
+        )
+        for name in devstack.WORKERS
+    }
     devstack.build_all_workers()
     bridge = devstack.start_kv_bridge(persist_dir, devstack.free_port(), log_dir)
     started_at = time.monotonic()
     workers = {
-        name: devstack.start_worker(name, ports[name], persist_dir, log_dir, variables)
+        name: devstack.start_worker(name, ports[name], persist_dir, log_dir, variables[name])
         for name in devstack.WORKERS
     }
     processes = [bridge, *workers.values()]
@@ -55,6 +61,7 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
             workers=workers,
             kv=LocalKV(bridge.url),
             identity=identity,
+            customer_identity=customer_identity,
             stripe=stripe,
             persist_dir=persist_dir,
             variables=variables,
@@ -64,6 +71,7 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
         for process in processes:
             process.stop()
         identity.server.stop()
+        customer_identity.server.stop()
         stripe.server.stop()
 
 
@@ -85,20 +93,31 @@ def oauth_api(platform: Platform) -> Iterator[httpx.Client]:
         yield client
 
 
-@pytest.fixture()
-def next_month_front_auth_api(platform: Platform) -> Iterator[httpx.Client]:
-    """A second front_auth_api on the same KV state whose clock (CLOCK_OFFSET_SECONDS, plain
-    configuration) stands a day into the next UTC month."""
+@contextlib.contextmanager
+def worker_in_next_month(platform: Platform, worker: str) -> Iterator[httpx.Client]:
+    """A second instance of `worker` on the same KV state whose clock (CLOCK_OFFSET_SECONDS,
+    plain configuration) stands a day into the next UTC month."""
     from dreamapi.periods import seconds_until_next_month
 
     offset = int(seconds_until_next_month(time.time())) + 86_400
-    variables = {**platform.variables, "CLOCK_OFFSET_SECONDS": str(offset)}
-    process = devstack.start_worker(
-        "front_auth_api", devstack.free_port(), platform.persist_dir, ARTIFACTS / "logs-next-month", variables
-    )
+    variables = {**platform.variables[worker], "CLOCK_OFFSET_SECONDS": str(offset)}
+    log_dir = ARTIFACTS / f"logs-{worker}-next-month"
+    process = devstack.start_worker(worker, devstack.free_port(), platform.persist_dir, log_dir, variables)
     try:
         devstack.wait_until_up(process)
         with httpx.Client(base_url=process.url, timeout=60) as client:
             yield client
     finally:
         process.stop()
+
+
+@pytest.fixture()
+def next_month_front_auth_api(platform: Platform) -> Iterator[httpx.Client]:
+    with worker_in_next_month(platform, "front_auth_api") as client:
+        yield client
+
+
+@pytest.fixture()
+def next_month_api_multi(platform: Platform) -> Iterator[httpx.Client]:
+    with worker_in_next_month(platform, "api_multi") as client:
+        yield client

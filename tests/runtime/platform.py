@@ -46,9 +46,10 @@ class Platform:
     workers: dict[str, Process]
     kv: LocalKV
     identity: IdentityProvider
+    customer_identity: IdentityProvider
     stripe: StripeStandin
     persist_dir: Path
-    variables: dict[str, str]
+    variables: dict[str, dict[str, str]]
     cold_start_seconds: dict[str, float] = field(default_factory=dict)
 
     def client(self, worker: str) -> httpx.Client:

@@ -30,7 +30,7 @@ class CountingKV(MemoryKV):
 
 
 def meter(kv: MemoryKV) -> KVUsageMeter:
-    return KVUsageMeter(kv, lambda subject: f"usage:{subject}")
+    return KVUsageMeter(kv)
 
 
 def test_month_periods() -> None:
@@ -43,11 +43,11 @@ def test_month_periods() -> None:
 async def test_counts_until_the_limit_then_403_without_writing() -> None:
     kv = CountingKV()
     for expected in range(1, 4):
-        call = await meter(kv).record_call("u", plan="free", limit=3, rate_limit=100, now=NOV_15)
+        call = await meter(kv).record_call("usage:u", plan="free", limit=3, rate_limit=100, now=NOV_15)
         assert call.usage.count == expected and call.usage.remaining == 3 - expected
     assert (kv.reads, kv.writes) == (3, 3)
     with pytest.raises(ApiError) as raised:
-        await meter(kv).record_call("u", plan="free", limit=3, rate_limit=100, now=NOV_15)
+        await meter(kv).record_call("usage:u", plan="free", limit=3, rate_limit=100, now=NOV_15)
     assert raised.value.status == 403
     assert raised.value.body() == {
         "error": "Tier limit reached",
@@ -62,23 +62,25 @@ async def test_counts_until_the_limit_then_403_without_writing() -> None:
 async def test_rate_window_is_the_calendar_minute() -> None:
     kv = MemoryKV()
     for _ in range(2):
-        await meter(kv).record_call("u", plan="paid", limit=500, rate_limit=2, now=NOV_15)
+        await meter(kv).record_call("usage:u", plan="paid", limit=500, rate_limit=2, now=NOV_15)
     with pytest.raises(ApiError) as raised:
-        await meter(kv).record_call("u", plan="paid", limit=500, rate_limit=2, now=NOV_15 + 1)
+        await meter(kv).record_call("usage:u", plan="paid", limit=500, rate_limit=2, now=NOV_15 + 1)
     assert raised.value.status == 429
     assert raised.value.headers["retry-after"] == "29"
     assert raised.value.headers["x-ratelimit-remaining"] == "0"
-    next_minute = await meter(kv).record_call("u", plan="paid", limit=500, rate_limit=2, now=NOV_15 + 30)
+    next_minute = await meter(kv).record_call(
+        "usage:u", plan="paid", limit=500, rate_limit=2, now=NOV_15 + 30
+    )
     assert next_minute.usage.count == 3 and next_minute.rate.remaining == 1
 
 
 async def test_a_new_month_resets_lazily_and_peek_counts_nothing() -> None:
     kv = MemoryKV()
-    await meter(kv).record_call("u", plan="free", limit=5, rate_limit=100, now=NOV_15)
+    await meter(kv).record_call("usage:u", plan="free", limit=5, rate_limit=100, now=NOV_15)
     december = NOV_15 + seconds_until_next_month(NOV_15) + 60
-    assert (await meter(kv).peek("u", plan="free", limit=5, now=december)).count == 0
-    assert (await meter(kv).peek("u", plan="free", limit=5, now=NOV_15)).count == 1
-    call = await meter(kv).record_call("u", plan="free", limit=5, rate_limit=100, now=december)
+    assert (await meter(kv).peek("usage:u", plan="free", limit=5, now=december)).count == 0
+    assert (await meter(kv).peek("usage:u", plan="free", limit=5, now=NOV_15)).count == 1
+    call = await meter(kv).record_call("usage:u", plan="free", limit=5, rate_limit=100, now=december)
     assert call.usage.count == 1 and call.usage.period.start_iso == "2026-12-01"
 
 
@@ -87,5 +89,5 @@ async def test_reads_the_specs_record_shape_and_survives_garbage() -> None:
     spec_record = {"usageCount": 4, "plan": "free", "periodStart": "2026-11-01", "periodEnd": "2026-11-30"}
     await kv.put("usage:a", json.dumps(spec_record))
     await kv.put("usage:b", "not json")
-    assert (await meter(kv).peek("a", plan="free", limit=5, now=NOV_15)).count == 4
-    assert (await meter(kv).peek("b", plan="free", limit=5, now=NOV_15)).count == 0
+    assert (await meter(kv).peek("usage:a", plan="free", limit=5, now=NOV_15)).count == 4
+    assert (await meter(kv).peek("usage:b", plan="free", limit=5, now=NOV_15)).count == 0

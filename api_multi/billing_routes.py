@@ -1,0 +1,105 @@
+"""End users subscribe to a developer's tier with Stripe Checkout on the developer's connected
+account (`Stripe-Account`), and manage it in the Customer Portal there."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import stripe
+
+from api_multi.end_user_auth import EndUser, authenticate_end_user, require_jwt
+from api_multi.subscriptions import connected_account_id, load_subscription, save_subscription
+from dreamapi.body import json_object
+from dreamapi.errors import bad_request, conflict
+from dreamapi.http import Request, Response, json_response
+from dreamapi.services import Services
+from dreamapi.stripe_gateway import stripe_client, stripe_failure
+from dreamapi.tiers import load_tier_config
+
+LIVE_STATUSES = {"active", "trialing", "past_due"}
+
+
+async def _connected_account(user: EndUser, services: Services) -> str:
+    account = await connected_account_id(services.tokens_kv, user.platform_id)
+    if account is None:
+        raise conflict(
+            "This platform has not connected a Stripe account yet; its developer must connect Stripe "
+            "in the dream-api dashboard first",
+            "stripe_not_connected",
+        )
+    return account
+
+
+def _return_url(body: dict, name: str, default: str) -> str:
+    value = body.get(name, default)
+    parts = urlsplit(value) if isinstance(value, str) else None
+    local = parts is not None and parts.scheme == "http" and parts.hostname in ("localhost", "127.0.0.1")
+    if parts is None or not parts.netloc or (parts.scheme != "https" and not local) or len(value) > 2048:
+        raise bad_request(f"'{name}' must be an https URL", "invalid_url")
+    return value
+
+
+async def create_checkout(request: Request, services: Services) -> Response:
+    user = await authenticate_end_user(request, services)
+    require_jwt(user)
+    body = json_object(request, required=False)
+    tier_name = body.get("tier")
+    config = await load_tier_config(services.tokens_kv, user.platform_id)
+    tier = next((t for t in config.tiers if t.name == tier_name), None)
+    if tier is None:
+        raise bad_request(f"'tier' must be one of: {', '.join(t.name for t in config.tiers)}", "unknown_tier")
+    if not tier.stripe_price_id:
+        raise bad_request(f"Tier '{tier.name}' has no Stripe price to check out", "tier_not_purchasable")
+    public_page = f"{services.settings.frontend_url}/p/{user.platform_id}"
+    success_url = _return_url(body, "successUrl", f"{public_page}?checkout=success")
+    cancel_url = _return_url(body, "cancelUrl", f"{public_page}?checkout=cancelled")
+    account = await _connected_account(user, services)
+    subscription = await load_subscription(services.tokens_kv, user.platform_id, user.user_id)
+    if subscription.plan == tier.name and subscription.status in LIVE_STATUSES:
+        raise conflict(
+            f"Already subscribed to '{tier.name}'; use POST /api/customer-portal", "already_subscribed"
+        )
+    client = stripe_client(services.env, services.http)
+    options = {"stripe_account": account}
+    metadata = {"platformId": user.platform_id, "userId": user.user_id, "tier": tier.name}
+    try:
+        if not subscription.customer_id:
+            customer = await client.v1.customers.create_async(params={"metadata": metadata}, options=options)
+            subscription.customer_id = customer.id
+            await save_subscription(services.tokens_kv, user.platform_id, user.user_id, subscription)
+        session = await client.v1.checkout.sessions.create_async(
+            params={
+                "mode": "subscription",
+                "customer": subscription.customer_id,
+                "client_reference_id": user.user_id,
+                "line_items": [{"price": tier.stripe_price_id, "quantity": 1}],
+                "success_url": success_url,
+                "cancel_url": cancel_url,
+                "metadata": metadata,
+                "subscription_data": {"metadata": metadata},
+            },
+            options=options,
+        )
+    except stripe.StripeError as error:
+        raise stripe_failure(error) from None
+    return json_response({"url": session.url, "sessionId": session.id, "tier": tier.name})
+
+
+async def customer_portal(request: Request, services: Services) -> Response:
+    user = await authenticate_end_user(request, services)
+    require_jwt(user)
+    body = json_object(request, required=False)
+    return_url = _return_url(body, "returnUrl", f"{services.settings.frontend_url}/p/{user.platform_id}")
+    account = await _connected_account(user, services)
+    subscription = await load_subscription(services.tokens_kv, user.platform_id, user.user_id)
+    if not subscription.customer_id:
+        raise conflict("No subscription yet; start one with POST /api/create-checkout", "not_subscribed")
+    client = stripe_client(services.env, services.http)
+    try:
+        session = await client.v1.billing_portal.sessions.create_async(
+            params={"customer": subscription.customer_id, "return_url": return_url},
+            options={"stripe_account": account},
+        )
+    except stripe.StripeError as error:
+        raise stripe_failure(error) from None
+    return json_response({"url": session.url})

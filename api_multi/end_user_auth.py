@@ -1,0 +1,74 @@
+"""Who is calling api_multi: an end user, by the developer's API key + X-User-Id, or by a
+Clerk JWT from the shared customer Clerk app (platformId and plan in publicMetadata)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from dreamapi import credentials, ids
+from dreamapi.clerk import ClerkConfig, bearer_token, verify_session_token
+from dreamapi.errors import forbidden, unauthorized
+from dreamapi.http import Request
+from dreamapi.services import Services
+
+API_KEY = "api_key"
+JWT = "jwt"
+
+
+@dataclass(frozen=True)
+class EndUser:
+    platform_id: str
+    user_id: str
+    requested_plan: str | None  # X-User-Plan (API key mode) or the JWT's plan claim
+    mode: str
+
+
+def _metadata(claims: dict[str, Any]) -> dict[str, Any]:
+    for name in ("publicMetadata", "public_metadata", "metadata"):
+        value = claims.get(name)
+        if isinstance(value, dict):
+            return value
+    return {}
+
+
+async def platform_of_api_key(token: str, services: Services) -> str:
+    platform_id = await credentials.platform_for_key(services.tokens_kv, token)
+    if platform_id is None:
+        raise unauthorized("Unknown or revoked API key", "invalid_api_key")
+    return platform_id
+
+
+async def authenticate_end_user(request: Request, services: Services) -> EndUser:
+    token = bearer_token(request.headers.get("authorization"))
+    if credentials.looks_like_api_key(token):
+        platform_id = await platform_of_api_key(token, services)
+        user_id = ids.require_user_id(request.headers.get("x-user-id"))
+        plan = request.headers.get("x-user-plan") or None
+        return EndUser(platform_id, user_id, plan, API_KEY)
+    config = ClerkConfig.from_env(services.env, "CUSTOMER_CLERK")
+    claims = await verify_session_token(token, config, services.http, services.rs256)
+    metadata = _metadata(claims)
+    platform_id = metadata.get("platformId") or claims.get("platformId")
+    if not isinstance(platform_id, str) or not ids.is_platform_id(platform_id):
+        raise forbidden("Token carries no valid platformId in publicMetadata", "no_platform")
+    if not await credentials.platform_exists(services.tokens_kv, platform_id):
+        raise forbidden(f"No platform {platform_id}", "platform_not_found")
+    user_id = ids.require_user_id(claims["sub"], "Token subject")
+    plan = metadata.get("plan") or claims.get("plan")
+    return EndUser(platform_id, user_id, plan if isinstance(plan, str) else None, JWT)
+
+
+async def authenticate_developer_key(request: Request, services: Services) -> str:
+    """Developer routes take the API key only; returns its platformId."""
+    token = bearer_token(request.headers.get("authorization"))
+    if not credentials.looks_like_api_key(token):
+        raise unauthorized("This route needs your API key (Bearer pk_live_…)", "api_key_required")
+    return await platform_of_api_key(token, services)
+
+
+def require_jwt(user: EndUser) -> None:
+    if user.mode != JWT:
+        raise unauthorized(
+            "This route needs the end user's session token (JWT), not an API key", "jwt_required"
+        )

@@ -1,0 +1,93 @@
+"""A platform's dashboard numbers, derived from per-user records instead of a shared counter.
+
+Each end user's usage record carries `{count, periodStart, plan, limit}` as KV metadata and each
+payment is its own `revenue:{platformId}:{paymentId}` key, so nothing here is a read-modify-write
+of one hot key: concurrent calls cannot lose each other's counts in the aggregate. One `list`
+returns 1000 keys with their metadata. The result is kept in `platform:{platformId}:stats` and
+reused for STATS_FRESH_SECONDS.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+from dreamapi import kvkeys
+from dreamapi.credentials import iso_utc
+from dreamapi.periods import month_period
+from dreamapi.ports.kv import KeyInfo, KVNamespace
+
+STATS_FRESH_SECONDS = 15
+STATS_TTL_SECONDS = 300
+
+
+async def _all_keys(kv: KVNamespace, prefix: str) -> AsyncIterator[KeyInfo]:
+    cursor: str | None = None
+    while True:
+        page = await kv.list(prefix=prefix, cursor=cursor)
+        for key in page.keys:
+            yield key
+        if page.complete or not page.cursor:
+            return
+        cursor = page.cursor
+
+
+async def compute_stats(
+    usage_kv: KVNamespace, tokens_kv: KVNamespace, platform_id: str, now: float
+) -> dict[str, Any]:
+    period = month_period(now)
+    total_users = active_users = at_limit = calls = 0
+    by_tier: dict[str, int] = {}
+    async for key in _all_keys(usage_kv, f"usage:{platform_id}:"):
+        total_users += 1
+        meta = key.metadata or {}
+        if meta.get("periodStart") != period.start_iso:
+            continue
+        count = int(meta.get("count", 0))
+        active_users += 1
+        calls += count
+        tier = str(meta.get("plan", "unknown"))
+        by_tier[tier] = by_tier.get(tier, 0) + count
+        if count >= int(meta.get("limit", 0) or 0) > 0:
+            at_limit += 1
+    revenue_cents = payments = 0
+    currency = "usd"
+    async for key in _all_keys(tokens_kv, f"revenue:{platform_id}:"):
+        meta = key.metadata or {}
+        revenue_cents += int(meta.get("amount", 0))
+        currency = str(meta.get("currency", currency))
+        payments += 1
+    return {
+        "platformId": platform_id,
+        "period": {"start": period.start_iso, "end": period.end_iso},
+        "totalUsers": total_users,
+        "totalCalls": calls,
+        "revenue": {"totalCents": revenue_cents, "currency": currency, "payments": payments},
+        "endUsers": {"total": total_users, "activeThisMonth": active_users, "atOrOverLimit": at_limit},
+        "calls": {"thisMonth": calls, "byTier": by_tier},
+        "generatedAt": iso_utc(now),
+        "generatedAtEpoch": int(now),
+    }
+
+
+async def platform_stats(
+    tokens_kv: KVNamespace, usage_kv: KVNamespace, platform_id: str, now: float
+) -> dict[str, Any]:
+    key = kvkeys.platform_field(platform_id, "stats")
+    cached = await tokens_kv.get(key)
+    if cached:
+        snapshot = json.loads(cached)
+        if now - snapshot.get("generatedAtEpoch", 0) < STATS_FRESH_SECONDS:
+            return snapshot
+    stats = await compute_stats(usage_kv, tokens_kv, platform_id, now)
+    await tokens_kv.put(key, json.dumps(stats), expiration_ttl=STATS_TTL_SECONDS)
+    return stats
+
+
+async def record_payment(
+    tokens_kv: KVNamespace, platform_id: str, payment_id: str, amount_cents: int, currency: str
+) -> None:
+    """One key per payment (idempotent by id), summed by `compute_stats`."""
+    metadata = {"amount": amount_cents, "currency": currency}
+    await tokens_kv.put(kvkeys.revenue(platform_id, payment_id), json.dumps(metadata), metadata=metadata)

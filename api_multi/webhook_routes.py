@@ -1,0 +1,123 @@
+"""Stripe Connect webhooks: events from developers' connected accounts set their end users' plans."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from api_multi.stats import record_payment
+from api_multi.subscriptions import load_subscription, save_subscription
+from dreamapi import ids, kvkeys
+from dreamapi.http import Request, Response, json_response
+from dreamapi.services import Services
+from dreamapi.stripe_webhooks import apply_once, verified_event
+from dreamapi.tiers import load_tier_config
+
+LIVE_STATUSES = {"active", "trialing", "past_due"}
+
+
+def _id_of(value: Any) -> str | None:
+    if isinstance(value, dict):
+        value = value.get("id")
+    return value if isinstance(value, str) and value else None
+
+
+def _price_of(subscription: dict[str, Any]) -> str | None:
+    items = (
+        subscription.get("items", {}).get("data", []) if isinstance(subscription.get("items"), dict) else []
+    )
+    for item in items:
+        price = item.get("price") if isinstance(item, dict) else None
+        price_id = _id_of(price)
+        if price_id:
+            return price_id
+    return None
+
+
+async def _tier_name(
+    services: Services, platform_id: str, obj: dict[str, Any], metadata: dict[str, Any]
+) -> str | None:
+    """The tier a subscription buys: by its Stripe price, else the tier named in our metadata."""
+    config = await load_tier_config(services.tokens_kv, platform_id)
+    price_id = _price_of(obj)
+    for tier in config.tiers:
+        if price_id and tier.stripe_price_id == price_id:
+            return tier.name
+    named = metadata.get("tier")
+    return named if any(t.name == named for t in config.tiers) else None
+
+
+async def _update(services: Services, platform_id: str, user_id: str, created: int, **changes: Any) -> str:
+    subscription = await load_subscription(services.tokens_kv, platform_id, user_id)
+    if created < subscription.updated_at:
+        return "stale"
+    for name, value in changes.items():
+        setattr(subscription, name, value)
+    subscription.updated_at = created
+    await save_subscription(services.tokens_kv, platform_id, user_id, subscription)
+    return f"{subscription.plan or 'default'}/{subscription.status}"
+
+
+async def _apply(event: dict[str, Any], services: Services) -> str:
+    account = event.get("account")
+    if not isinstance(account, str) or not account:
+        return "ignored: not a Connect event"
+    platform_id = await services.tokens_kv.get(kvkeys.connected_account(account))
+    if not ids.is_platform_id(platform_id):
+        return "ignored: unknown connected account"
+    kind, obj = event.get("type"), event["data"]["object"]
+    metadata = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+    if metadata.get("platformId") not in (None, platform_id):
+        return "ignored: metadata names another platform"  # an account cannot act for another tenant
+    created = int(event.get("created") or 0)
+    if kind == "invoice.paid":
+        await record_payment(
+            services.tokens_kv,
+            platform_id,
+            str(obj.get("id")),
+            int(obj.get("amount_paid") or 0),
+            str(obj.get("currency") or "usd"),
+        )
+        return "revenue recorded"
+    user_id = obj.get("client_reference_id") or metadata.get("userId")
+    if not isinstance(user_id, str) or not ids.USER_ID.match(user_id):
+        return "ignored: no end user"
+    if kind == "checkout.session.completed" and obj.get("mode") == "subscription":
+        tier = metadata.get("tier")
+        config = await load_tier_config(services.tokens_kv, platform_id)
+        if not any(t.name == tier for t in config.tiers):
+            return "ignored: unknown tier"
+        return await _update(
+            services,
+            platform_id,
+            user_id,
+            created,
+            plan=tier,
+            status="active",
+            customer_id=_id_of(obj.get("customer")),
+            subscription_id=_id_of(obj.get("subscription")),
+        )
+    if kind in (
+        "customer.subscription.created",
+        "customer.subscription.updated",
+        "customer.subscription.deleted",
+    ):
+        status = str(obj.get("status") or "canceled")
+        live = kind != "customer.subscription.deleted" and status in LIVE_STATUSES
+        tier = await _tier_name(services, platform_id, obj, metadata) if live else None
+        return await _update(
+            services,
+            platform_id,
+            user_id,
+            created,
+            plan=tier,
+            status=status,
+            customer_id=_id_of(obj.get("customer")),
+            subscription_id=_id_of(obj.get("id")),
+        )
+    return "ignored"
+
+
+async def stripe_webhook(request: Request, services: Services) -> Response:
+    event = verified_event(request, services.env.get("STRIPE_WEBHOOK_SECRET"))
+    result = await apply_once(services.usage_kv, event, lambda e: _apply(e, services))
+    return json_response(result)
