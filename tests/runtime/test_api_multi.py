@@ -381,9 +381,7 @@ def test_fifty_concurrent_calls_for_one_user_and_for_fifty_users(
     with ThreadPoolExecutor(50) as pool:
         same = list(pool.map(call, [one_user] * 50))
     counted = api_multi.get("/api/usage", headers=key_headers(api_key, one_user)).json()["usage"]["count"]
-    print(
-        f"\n50 concurrent calls, one user: {same.count(200)} answered 200, {counted} counted"
-    )
+    print(f"\n50 concurrent calls, one user: {same.count(200)} answered 200, {counted} counted")
     assert same.count(200) == 50
     assert 1 <= counted <= 50
 
