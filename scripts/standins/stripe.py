@@ -419,7 +419,7 @@ class StripeStandin:
         return 303, {"location": portal.get("return_url") or "/"}, b""
 
 
-def main() -> None:
+def standin_from_args(argv: list[str] | None = None) -> tuple[StripeStandin, int]:
     parser = argparse.ArgumentParser(description="dream-api Stripe stand-in")
     parser.add_argument("--port", type=int, default=8791)
     parser.add_argument(
@@ -427,12 +427,29 @@ def main() -> None:
         action="append",
         default=[],
         metavar="URL=SECRET",
-        help="deliver events to URL signed with SECRET (repeatable)",
+        help="deliver our own account's events to URL signed with SECRET (repeatable)",
     )
-    args = parser.parse_args()
-    targets = [tuple(item.rsplit("=", 1)) for item in args.webhook]
-    standin = StripeStandin(webhook_targets=[(url, secret) for url, secret in targets])
-    standin.start(args.port)
+    parser.add_argument(
+        "--connect-webhook",
+        action="append",
+        default=[],
+        metavar="URL=SECRET",
+        help="deliver connected accounts' events to URL signed with SECRET (repeatable)",
+    )
+    args = parser.parse_args(argv)
+
+    def pairs(items: list[str]) -> list[tuple[str, str]]:
+        return [(url, secret) for url, secret in (item.rsplit("=", 1) for item in items)]
+
+    standin = StripeStandin(
+        webhook_targets=pairs(args.webhook), connect_webhook_targets=pairs(args.connect_webhook)
+    )
+    return standin, args.port
+
+
+def main() -> None:
+    standin, port = standin_from_args()
+    standin.start(port)
     print(f"stripe stand-in on {standin.base_url}", flush=True)
     try:
         while True:
