@@ -8,8 +8,9 @@ from urllib.parse import urlsplit
 import stripe
 
 from api_multi.end_user_auth import EndUser, authenticate_end_user, require_jwt
-from api_multi.subscriptions import connected_account_id, load_subscription, save_subscription
+from api_multi.subscriptions import load_subscription, save_subscription
 from dreamapi.body import json_object
+from dreamapi.connected_accounts import connected_account_id
 from dreamapi.errors import bad_request, conflict
 from dreamapi.http import Request, Response, json_response
 from dreamapi.services import Services

@@ -35,14 +35,6 @@ async def save_subscription(
     await kv.put(kvkeys.end_user_subscription(platform_id, user_id), json.dumps(asdict(sub)))
 
 
-async def connected_account_id(kv: KVNamespace, platform_id: str) -> str | None:
-    raw = await kv.get(kvkeys.platform_field(platform_id, "stripe"))
-    if not raw:
-        return None
-    account = json.loads(raw).get("accountId")
-    return account if isinstance(account, str) and account.startswith("acct_") else None
-
-
 def resolve_tier(
     config: TierConfig, requested: str | None, subscription: EndUserSubscription, *, trust_request: bool
 ) -> Tier:

@@ -6,7 +6,8 @@ from typing import Any
 
 from api_multi.stats import record_payment
 from api_multi.subscriptions import load_subscription, save_subscription
-from dreamapi import ids, kvkeys
+from dreamapi import ids
+from dreamapi.connected_accounts import platform_of_account
 from dreamapi.http import Request, Response, json_response
 from dreamapi.services import Services
 from dreamapi.stripe_webhooks import apply_once, verified_event
@@ -61,7 +62,7 @@ async def _apply(event: dict[str, Any], services: Services) -> str:
     account = event.get("account")
     if not isinstance(account, str) or not account:
         return "ignored: not a Connect event"
-    platform_id = await services.tokens_kv.get(kvkeys.connected_account(account))
+    platform_id = await platform_of_account(services.tokens_kv, account)
     if not ids.is_platform_id(platform_id):
         return "ignored: unknown connected account"
     kind, obj = event.get("type"), event["data"]["object"]
@@ -119,5 +120,5 @@ async def _apply(event: dict[str, Any], services: Services) -> str:
 
 async def stripe_webhook(request: Request, services: Services) -> Response:
     event = verified_event(request, services.env.get("STRIPE_WEBHOOK_SECRET"))
-    result = await apply_once(services.usage_kv, event, lambda e: _apply(e, services))
+    result = await apply_once(services.usage_kv, "api_multi", event, lambda e: _apply(e, services))
     return json_response(result)

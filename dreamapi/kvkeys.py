@@ -37,8 +37,10 @@ def rate_limit(scope: str, minute: int) -> str:
     return f"ratelimit:{scope}:{minute}"
 
 
-def stripe_webhook_event(event_id: str) -> str:
-    return f"webhook:stripe:{event_id}"
+def stripe_webhook_event(receiver: str, event_id: str) -> str:
+    """Per receiving worker: one Stripe event can go to several endpoints (Connect events reach
+    both api_multi and oauth_api), and each must apply it once."""
+    return f"webhook:stripe:{receiver}:{event_id}"
 
 
 def developer_billing(user_id: str) -> str:
@@ -64,3 +66,7 @@ def idempotent_call(platform_id: str, user_id: str, key_hash: str) -> str:
 
 def revenue(platform_id: str, payment_id: str) -> str:
     return f"revenue:{platform_id}:{payment_id}"
+
+
+def developer_github(user_id: str) -> str:
+    return f"user:{user_id}:github"

@@ -42,11 +42,11 @@ def verified_event(request: Request, secret: str | None) -> dict[str, Any]:
 
 
 async def apply_once(
-    kv: KVNamespace, event: dict[str, Any], apply: Callable[[dict[str, Any]], Awaitable[str]]
+    kv: KVNamespace, receiver: str, event: dict[str, Any], apply: Callable[[dict[str, Any]], Awaitable[str]]
 ) -> dict[str, Any]:
     """Applies an event unless it was applied before; the marker is written after success,
     so a failure leaves Stripe's retry free to apply it."""
-    marker = kvkeys.stripe_webhook_event(event["id"])
+    marker = kvkeys.stripe_webhook_event(receiver, event["id"])
     if await kv.get(marker) is not None:
         return {"received": True, "duplicate": True, "type": event.get("type")}
     outcome = await apply(event)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import stripe
 
+from dreamapi.developer_auth import Developer, authenticate_developer
 from dreamapi.errors import ApiError, conflict
 from dreamapi.http import Request, Response, json_response
 from dreamapi.services import Services
 from dreamapi.stripe_gateway import stripe_client, stripe_failure
 from front_auth_api.billing_state import PAID, link_customer, load_billing, save_billing
-from front_auth_api.developer_auth import Developer, authenticate_developer
 
 SUBSCRIBED_STATUSES = {"active", "trialing", "past_due"}
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dreamapi import credentials, kvkeys
+from dreamapi.developer_auth import authenticate_developer
 from dreamapi.errors import conflict, not_found
 from dreamapi.http import Request, Response, json_response
 from dreamapi.services import Services
-from front_auth_api.developer_auth import authenticate_developer
 
 KEY_WARNING = "Save this API key now: it is shown only once and cannot be retrieved again."
 

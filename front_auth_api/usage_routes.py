@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dreamapi import kvkeys
+from dreamapi.developer_auth import authenticate_developer
 from dreamapi.http import Request, Response, json_response
 from dreamapi.metering import KVUsageMeter
 from dreamapi.services import Services
 from front_auth_api.billing_state import RATE_LIMIT_PER_MINUTE, load_billing
-from front_auth_api.developer_auth import authenticate_developer
 
 
 async def verify_auth(request: Request, services: Services) -> Response:

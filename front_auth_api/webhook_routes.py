@@ -116,5 +116,5 @@ async def _apply(event: dict[str, Any], services: Services) -> str:
 
 async def stripe_webhook(request: Request, services: Services) -> Response:
     event = verified_event(request, services.env.get("STRIPE_WEBHOOK_SECRET"))
-    result = await apply_once(services.usage_kv, event, lambda e: _apply(e, services))
+    result = await apply_once(services.usage_kv, "front_auth_api", event, lambda e: _apply(e, services))
     return json_response(result)

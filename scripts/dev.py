@@ -5,6 +5,7 @@
   oauth_api       http://127.0.0.1:8789    identity        http://127.0.0.1:8790 (Clerk stand-in)
   stripe          http://127.0.0.1:8791 (Stripe stand-in: API, checkout and portal pages, webhooks)
   customer idp    http://127.0.0.1:8792 (the end users' Clerk app stand-in, for api_multi JWTs)
+  github          http://127.0.0.1:8793 (GitHub OAuth stand-in)
   dashboard       http://localhost:5173
 
 All three workers share the local KV state in .wrangler/state (as they share namespaces in
@@ -54,6 +55,10 @@ def main() -> int:
         )
         processes.append(customer_identity)
         devstack.wait_until_up(customer_identity, "/.well-known/jwks.json", timeout=30)
+        github = devstack.start_python_module(
+            "github", "scripts.standins.github", devstack.GITHUB_PORT, LOG_DIR
+        )
+        processes.append(github)
         stripe = devstack.start_stripe_standin(devstack.STRIPE_PORT, LOG_DIR)
         processes.append(stripe)
         devstack.wait_until_up(stripe, "/_standin/events", timeout=30)
@@ -66,7 +71,14 @@ def main() -> int:
                 devstack.WORKER_PORTS[name],
                 STATE_DIR,
                 LOG_DIR,
-                devstack.local_worker_vars(name, identity.url, customer_identity.url, stripe.url),
+                devstack.local_worker_vars(
+                    name,
+                    identity.url,
+                    customer_identity.url,
+                    stripe.url,
+                    github.url,
+                    f"http://127.0.0.1:{devstack.WORKER_PORTS[name]}",
+                ),
             )
             for name in devstack.WORKERS
         ]
@@ -78,6 +90,7 @@ def main() -> int:
         print(f"  {'identity':<15} {identity.url}")
         print(f"  {'stripe':<15} {stripe.url}")
         print(f"  {'customer idp':<15} {customer_identity.url}")
+        print(f"  {'github':<15} {github.url}")
         print(f"  {'dashboard':<15} http://localhost:{devstack.DASHBOARD_PORT}")
         print(f"dream-api is running (KV state in {STATE_DIR}, logs in {LOG_DIR}). Ctrl-C stops.", flush=True)
         while all(process.popen.poll() is None for process in processes):

@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from scripts.standins import github as github_standin
 from scripts.standins import stripe as stripe_standin
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,6 +32,7 @@ WORKER_PORTS = {"api_multi": 8787, "front_auth_api": 8788, "oauth_api": 8789}
 IDENTITY_PORT = 8790
 STRIPE_PORT = 8791
 CUSTOMER_IDENTITY_PORT = 8792
+GITHUB_PORT = 8793
 DASHBOARD_PORT = 5173
 STARTUP_TIMEOUT_SECONDS = 180.0
 
@@ -56,6 +58,8 @@ def local_worker_vars(
     identity_url: str,
     customer_identity_url: str,
     stripe_url: str,
+    github_url: str,
+    worker_url: str,
     dashboard_origin: str = "http://localhost:5173",
 ) -> dict[str, str]:
     """Configuration pointing a worker at the local stand-ins instead of Clerk and Stripe.
@@ -81,7 +85,17 @@ def local_worker_vars(
             "CUSTOMER_CLERK_ISSUER": customer_identity_url,
             "STRIPE_WEBHOOK_SECRET": stripe_standin.DEFAULT_CONNECT_WEBHOOK_SECRET,
         },
-        "oauth_api": {},
+        "oauth_api": {
+            "OAUTH_PUBLIC_URL": worker_url,
+            "STRIPE_CLIENT_ID": stripe_standin.DEFAULT_CLIENT_ID,
+            "STRIPE_CONNECT_BASE": stripe_url,
+            "STRIPE_WEBHOOK_SECRET": stripe_standin.DEFAULT_ACCOUNTS_WEBHOOK_SECRET,
+            "GITHUB_CLIENT_ID": github_standin.DEFAULT_CLIENT_ID,
+            "GITHUB_CLIENT_SECRET": github_standin.DEFAULT_CLIENT_SECRET,
+            "GITHUB_AUTHORIZE_URL": f"{github_url}/login/oauth/authorize",
+            "GITHUB_TOKEN_URL": f"{github_url}/login/oauth/access_token",
+            "GITHUB_API_URL": github_url,
+        },
     }
     return {**common, **specific[worker]}
 
@@ -94,7 +108,8 @@ def stripe_webhook_targets(worker_urls: Mapping[str, str]) -> dict[str, list[tup
             (f"{worker_urls['front_auth_api']}/webhook/stripe", stripe_standin.DEFAULT_WEBHOOK_SECRET)
         ],
         "connect_webhook_targets": [
-            (f"{worker_urls['api_multi']}/webhook/stripe", stripe_standin.DEFAULT_CONNECT_WEBHOOK_SECRET)
+            (f"{worker_urls['api_multi']}/webhook/stripe", stripe_standin.DEFAULT_CONNECT_WEBHOOK_SECRET),
+            (f"{worker_urls['oauth_api']}/webhook/stripe", stripe_standin.DEFAULT_ACCOUNTS_WEBHOOK_SECRET),
         ],
     }
 

@@ -26,7 +26,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlencode
 
 from scripts.standins.jsonhttp import Reply, StandinRequest, StandinServer, html_reply, json_reply
 
@@ -34,6 +34,8 @@ DEFAULT_PRICE_ID = "price_dreamapi_monthly"
 # Local-only values the dev stack configures on both sides; never valid at Stripe.
 DEFAULT_WEBHOOK_SECRET = "whsec_dreamapi_local_development_secret"  # noqa: S105
 DEFAULT_CONNECT_WEBHOOK_SECRET = "whsec_dreamapi_local_connect_secret"  # noqa: S105
+DEFAULT_ACCOUNTS_WEBHOOK_SECRET = "whsec_dreamapi_local_accounts_secret"  # noqa: S105
+DEFAULT_CLIENT_ID = "ca_dreamapi_local"
 DEFAULT_SECRET_KEY = "sk_test_dreamapi_local_stand_in"  # noqa: S105
 
 
@@ -99,6 +101,10 @@ class StripeStandin:
     subscriptions: dict[str, dict[str, Any]] = field(default_factory=dict)
     portal_sessions: dict[str, dict[str, Any]] = field(default_factory=dict)
     deliveries: list[Delivery] = field(default_factory=list)
+    accounts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    oauth_codes: dict[str, str] = field(default_factory=dict)  # code -> account id
+    account_links: dict[str, dict[str, Any]] = field(default_factory=dict)
+    fail_token_endpoint: bool = False
     requests: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -128,6 +134,15 @@ class StripeStandin:
         api("POST", "/checkout/{id}/cancel")(self._cancel_checkout)
         api("GET", "/portal/{id}")(self._portal_page)
         api("POST", "/portal/{id}/cancel-subscription")(self._cancel_subscription)
+        api("GET", "/oauth/authorize")(self._authorize_page)
+        api("POST", "/oauth/authorize/decision")(self._authorize_decision)
+        api("POST", "/oauth/token")(self._oauth_token)
+        api("POST", "/oauth/deauthorize")(self._oauth_deauthorize)
+        api("POST", "/v1/accounts")(self._api(self._create_account))
+        api("POST", "/v1/account_links")(self._api(self._create_account_link))
+        api("GET", "/onboarding/{id}")(self._onboarding_page)
+        api("POST", "/onboarding/{id}/complete")(self._complete_onboarding)
+        api("POST", "/_standin/oauth-token-failure")(self._toggle_token_failure)
         api("GET", "/_standin/events")(
             lambda _r: json_reply([self._delivery_json(d) for d in self.deliveries])
         )
@@ -324,6 +339,149 @@ class StripeStandin:
         self.portal_sessions[portal_id] = portal
         return json_reply(portal)
 
+    # --- Connect: OAuth and onboarding ------------------------------------------------------
+    def _authorize_page(self, request: StandinRequest) -> Reply:
+        params = request.query
+        missing = [p for p in ("response_type", "client_id", "redirect_uri", "state") if not params.get(p)]
+        if missing or params.get("response_type") != "code":
+            return html_reply(
+                f"<h1>Invalid authorize request</h1><p>missing: {html.escape(', '.join(missing))}</p>", 400
+            )
+        hidden = "".join(
+            f'<input type="hidden" name="{html.escape(k)}" value="{html.escape(v)}">'
+            for k, v in params.items()
+        )
+        client, scope = html.escape(params["client_id"]), html.escape(params.get("scope", "read_only"))
+        return html_reply(f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>Connect with Stripe (stand-in)</title></head><body><h1>Connect your Stripe account</h1>
+<p>Platform {client} asks for {scope} access.</p>
+<form method="post" action="/oauth/authorize/decision">{hidden}
+<button id="approve" name="decision" value="approve" type="submit">Connect my Stripe account</button>
+<button id="deny" name="decision" value="deny" type="submit">Deny</button></form></body></html>""")
+
+    def _authorize_decision(self, request: StandinRequest) -> Reply:
+        form = request.form()
+        separator = "&" if "?" in form["redirect_uri"] else "?"
+        if form.get("decision") != "approve":
+            query = urlencode(
+                {
+                    "error": "access_denied",
+                    "error_description": "The user denied your request",
+                    "state": form["state"],
+                }
+            )
+            return 302, {"location": f"{form['redirect_uri']}{separator}{query}"}, b""
+        with self.lock:
+            account_id = new_id("acct")
+            self.accounts[account_id] = {
+                "id": account_id,
+                "object": "account",
+                "type": "standard",
+                "charges_enabled": True,
+                "metadata": {},
+            }
+            code = new_id("ac")
+            self.oauth_codes[code] = account_id
+        query = urlencode({"code": code, "scope": form.get("scope", "read_only"), "state": form["state"]})
+        return 302, {"location": f"{form['redirect_uri']}{separator}{query}"}, b""
+
+    def _oauth_token(self, request: StandinRequest) -> Reply:
+        if not _secret_key_of(request).startswith("sk_"):
+            return json_reply(
+                {"error": "invalid_client", "error_description": "No valid API key provided"}, 401
+            )
+        if self.fail_token_endpoint:
+            return json_reply({"error": "server_error", "error_description": "stand-in told to fail"}, 500)
+        form = request.form()
+        with self.lock:
+            account_id = self.oauth_codes.pop(form.get("code", ""), None)
+        if form.get("grant_type") != "authorization_code" or account_id is None:
+            return json_reply(
+                {"error": "invalid_grant", "error_description": "Authorization code does not exist"}, 400
+            )
+        return json_reply(
+            {
+                "access_token": "sk_test_connected_" + secrets.token_hex(12),
+                "livemode": False,
+                "refresh_token": "rt_" + secrets.token_hex(12),
+                "token_type": "bearer",
+                "stripe_publishable_key": "pk_test_" + secrets.token_hex(12),
+                "stripe_user_id": account_id,
+                "scope": "read_write",
+            }
+        )
+
+    def _oauth_deauthorize(self, request: StandinRequest) -> Reply:
+        if not _secret_key_of(request).startswith("sk_"):
+            return json_reply({"error": "invalid_client"}, 401)
+        form = request.form()
+        account = self.accounts.get(form.get("stripe_user_id", ""))
+        if account is None or not form.get("client_id"):
+            return json_reply(
+                {"error": "invalid_client", "error_description": "This application is not connected"}, 400
+            )
+        account["deauthorized"] = True
+        self.emit(
+            "account.application.deauthorized",
+            {"id": "ca_" + secrets.token_hex(8), "object": "application"},
+            account=account["id"],
+        )
+        return json_reply({"stripe_user_id": account["id"]})
+
+    def _create_account(self, _request: StandinRequest, form: dict[str, Any]) -> Reply:
+        if form.get("type") not in ("standard", "express", "custom"):
+            return stripe_error("Invalid type", param="type")
+        account_id = new_id("acct")
+        account = {
+            "id": account_id,
+            "object": "account",
+            "type": form["type"],
+            "charges_enabled": False,
+            "details_submitted": False,
+            "metadata": form.get("metadata", {}),
+        }
+        self.accounts[account_id] = account
+        return json_reply(account)
+
+    def _create_account_link(self, _request: StandinRequest, form: dict[str, Any]) -> Reply:
+        if form.get("account") not in self.accounts:
+            return stripe_error(f"No such account: '{form.get('account')}'", param="account")
+        for param in ("refresh_url", "return_url", "type"):
+            if not form.get(param):
+                return stripe_error(f"Missing required param: {param}.", param=param)
+        link_id = new_id("acctlink")
+        self.account_links[link_id] = form
+        return json_reply(
+            {
+                "object": "account_link",
+                "url": f"{self.base_url}/onboarding/{link_id}",
+                "created": int(time.time()),
+                "expires_at": int(time.time()) + 300,
+            }
+        )
+
+    def _onboarding_page(self, request: StandinRequest) -> Reply:
+        if request.params["id"] not in self.account_links:
+            return html_reply("<h1>This onboarding link has expired</h1>", 404)
+        link = html.escape(request.params["id"])
+        return html_reply(f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>Stripe onboarding (stand-in)</title></head><body><h1>Set up your Stripe account</h1>
+<form method="post" action="/onboarding/{link}/complete">
+<button id="complete" type="submit">Complete onboarding</button></form></body></html>""")
+
+    def _complete_onboarding(self, request: StandinRequest) -> Reply:
+        link = self.account_links.pop(request.params["id"], None)
+        if link is None:
+            return html_reply("<h1>This onboarding link has expired</h1>", 404)
+        account = self.accounts[link["account"]]
+        account.update(charges_enabled=True, details_submitted=True)
+        self.emit("account.updated", dict(account), account=account["id"])
+        return 303, {"location": link["return_url"]}, b""
+
+    def _toggle_token_failure(self, request: StandinRequest) -> Reply:
+        self.fail_token_endpoint = request.json().get("fail", True)
+        return json_reply({"failTokenEndpoint": self.fail_token_endpoint})
+
     # --- hosted pages -------------------------------------------------------------------
     def _checkout_page(self, request: StandinRequest) -> Reply:
         session = self.sessions.get(request.params["id"])
@@ -445,6 +603,10 @@ def standin_from_args(argv: list[str] | None = None) -> tuple[StripeStandin, int
         webhook_targets=pairs(args.webhook), connect_webhook_targets=pairs(args.connect_webhook)
     )
     return standin, args.port
+
+
+def _secret_key_of(request: StandinRequest) -> str:
+    return request.headers.get("authorization", "").removeprefix("Bearer ").strip()
 
 
 def main() -> None:

@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from scripts import devstack
+from scripts.standins.github import GithubStandin
 from scripts.standins.identity import IdentityProvider
 from scripts.standins.stripe import StripeStandin
 from tests.runtime.platform import DASHBOARD_ORIGIN, LocalKV, Platform
@@ -28,6 +29,8 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
     identity.start()
     customer_identity = IdentityProvider()
     customer_identity.start()
+    github = GithubStandin()
+    github.start()
     ports = {name: devstack.free_port() for name in devstack.WORKERS}
     stripe = StripeStandin(
         **devstack.stripe_webhook_targets({name: f"http://127.0.0.1:{port}" for name, port in ports.items()})
@@ -39,6 +42,8 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
             identity.server.base_url,
             customer_identity.server.base_url,
             stripe.base_url,
+            github.base_url,
+            f"http://127.0.0.1:{ports[name]}",
             DASHBOARD_ORIGIN,
         )
         for name in devstack.WORKERS
@@ -63,6 +68,7 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
             identity=identity,
             customer_identity=customer_identity,
             stripe=stripe,
+            github=github,
             persist_dir=persist_dir,
             variables=variables,
             cold_start_seconds=cold_starts,
@@ -73,6 +79,7 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
         identity.server.stop()
         customer_identity.server.stop()
         stripe.server.stop()
+        github.server.stop()
 
 
 @pytest.fixture()
@@ -94,14 +101,11 @@ def oauth_api(platform: Platform) -> Iterator[httpx.Client]:
 
 
 @contextlib.contextmanager
-def worker_in_next_month(platform: Platform, worker: str) -> Iterator[httpx.Client]:
-    """A second instance of `worker` on the same KV state whose clock (CLOCK_OFFSET_SECONDS,
-    plain configuration) stands a day into the next UTC month."""
-    from dreamapi.periods import seconds_until_next_month
-
-    offset = int(seconds_until_next_month(time.time())) + 86_400
+def worker_with_clock_offset(platform: Platform, worker: str, offset: int) -> Iterator[httpx.Client]:
+    """A second instance of `worker` on the same KV state whose clock is moved by
+    CLOCK_OFFSET_SECONDS: plain configuration, no test-only route."""
     variables = {**platform.variables[worker], "CLOCK_OFFSET_SECONDS": str(offset)}
-    log_dir = ARTIFACTS / f"logs-{worker}-next-month"
+    log_dir = ARTIFACTS / f"logs-{worker}-offset"
     process = devstack.start_worker(worker, devstack.free_port(), platform.persist_dir, log_dir, variables)
     try:
         devstack.wait_until_up(process)
@@ -111,13 +115,26 @@ def worker_in_next_month(platform: Platform, worker: str) -> Iterator[httpx.Clie
         process.stop()
 
 
+def _into_next_month() -> int:
+    from dreamapi.periods import seconds_until_next_month
+
+    return int(seconds_until_next_month(time.time())) + 86_400
+
+
 @pytest.fixture()
 def next_month_front_auth_api(platform: Platform) -> Iterator[httpx.Client]:
-    with worker_in_next_month(platform, "front_auth_api") as client:
+    with worker_with_clock_offset(platform, "front_auth_api", _into_next_month()) as client:
         yield client
 
 
 @pytest.fixture()
 def next_month_api_multi(platform: Platform) -> Iterator[httpx.Client]:
-    with worker_in_next_month(platform, "api_multi") as client:
+    with worker_with_clock_offset(platform, "api_multi", _into_next_month()) as client:
+        yield client
+
+
+@pytest.fixture()
+def later_oauth_api(platform: Platform) -> Iterator[httpx.Client]:
+    """oauth_api eleven minutes from now: OAuth states (10 min) it did not issue have expired."""
+    with worker_with_clock_offset(platform, "oauth_api", 11 * 60) as client:
         yield client

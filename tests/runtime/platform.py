@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 
 from scripts.devstack import Process
+from scripts.standins.github import GithubStandin
 from scripts.standins.identity import IdentityProvider
 from scripts.standins.stripe import StripeStandin
 
@@ -48,6 +49,7 @@ class Platform:
     identity: IdentityProvider
     customer_identity: IdentityProvider
     stripe: StripeStandin
+    github: GithubStandin
     persist_dir: Path
     variables: dict[str, dict[str, str]]
     cold_start_seconds: dict[str, float] = field(default_factory=dict)

@@ -171,7 +171,7 @@ def test_a_redelivered_webhook_changes_nothing(platform: Platform, front_auth_ap
     resent = httpx.post(f"{platform.stripe.base_url}/_standin/events/{completed['id']}/resend").json()
     assert [delivery["status"] for delivery in resent] == [200]
     assert billing(platform, user_id) == before
-    marker = platform.kv.get("USAGE_KV", f"webhook:stripe:{completed['id']}")
+    marker = platform.kv.get("USAGE_KV", f"webhook:stripe:front_auth_api:{completed['id']}")
     assert marker is not None
 
 
@@ -214,7 +214,7 @@ def test_bad_webhook_signatures_are_400_and_change_nothing(
     assert reply.status_code == 400, reply.text
     assert reply.json()["error"] in ("invalid_signature", "missing_signature")
     assert billing(platform, user_id) is None
-    assert platform.kv.get("USAGE_KV", f"webhook:stripe:{event['id']}") is None
+    assert platform.kv.get("USAGE_KV", f"webhook:stripe:front_auth_api:{event['id']}") is None
 
 
 def test_a_correctly_signed_event_is_applied_once(platform: Platform, front_auth_api: httpx.Client) -> None:

@@ -22,15 +22,18 @@ def test_dev_stack_command_line_reaches_both_webhook_kinds() -> None:
     assert standin.connect_webhook_targets == targets["connect_webhook_targets"]
     assert standin.webhook_targets[0][0].endswith(":8788/webhook/stripe")
     assert standin.connect_webhook_targets[0][0].endswith(":8787/webhook/stripe")
+    assert standin.connect_webhook_targets[1][0].endswith(":8789/webhook/stripe")
 
 
 def test_every_worker_gets_local_configuration() -> None:
     for worker in devstack.WORKERS:
-        variables = devstack.local_worker_vars(worker, "http://i", "http://c", "http://s")
+        variables = devstack.local_worker_vars(
+            worker, "http://i", "http://c", "http://s", "http://g", "http://w"
+        )
         assert variables["STRIPE_API_BASE"] == "http://s"
-    assert devstack.local_worker_vars("api_multi", "http://i", "http://c", "http://s")[
-        "CUSTOMER_CLERK_JWKS_URL"
-    ].startswith("http://c/")
+    assert devstack.local_worker_vars(
+        "api_multi", "http://i", "http://c", "http://s", "http://g", "http://w"
+    )["CUSTOMER_CLERK_JWKS_URL"].startswith("http://c/")
 
 
 def test_form_decoding_follows_stripes_bracket_notation() -> None:
