@@ -1,5 +1,5 @@
 # The two commands (see README): `make dev` runs the platform locally, `make test` runs every test.
-.PHONY: dev test bootstrap build lint
+.PHONY: dev test bootstrap build lint deploy
 
 dev: bootstrap
 	.venv/bin/python scripts/dev.py
@@ -17,3 +17,8 @@ build: bootstrap
 
 lint: bootstrap
 	.venv/bin/ruff check . && .venv/bin/ruff format --check .
+
+# Deploying (README "Deploy"): current wrangler from scripts/deploy/package-lock.json.
+ENV ?= staging
+deploy: bootstrap
+	.venv/bin/python scripts/deploy.py --env $(ENV)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the project needs, from the package registries only, and only when missing or
 # out of date: Python 3.11+ venv with the locked dev dependencies, and the locked npm packages
-# (the pinned wrangler 3.92.0 with its workerd). Run by `make dev` and `make test`.
+# (the pinned wrangler 3.92.0 with its workerd, and current wrangler for deploys).
+# Run by `make dev`, `make test` and `make deploy`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,9 +29,14 @@ if [ ! -x .venv/bin/python ] || [ "$(cat .venv/.stamp 2>/dev/null)" != "$want" ]
   echo "$want" > .venv/.stamp
 fi
 
-want=$(stamp package.json package-lock.json)
-if [ ! -x node_modules/.bin/wrangler ] || [ "$(cat node_modules/.stamp 2>/dev/null)" != "$want" ]; then
-  echo "bootstrap: installing npm packages from package-lock.json"
-  npm ci --no-audit --no-fund --loglevel=error
-  echo "$want" > node_modules/.stamp
-fi
+npm_install() {  # folder: npm ci when its lock changed since the last install
+  local want
+  want=$(stamp "$1/package.json" "$1/package-lock.json")
+  if [ ! -x "$1/node_modules/.bin/wrangler" ] || [ "$(cat "$1/node_modules/.stamp" 2>/dev/null)" != "$want" ]; then
+    echo "bootstrap: installing npm packages from $1/package-lock.json"
+    (cd "$1" && npm ci --no-audit --no-fund --loglevel=error)
+    echo "$want" > "$1/node_modules/.stamp"
+  fi
+}
+npm_install .               # wrangler 3.92.0: local dev and runtime tests (offline Python workers)
+npm_install scripts/deploy  # current wrangler: deploy, and the deploy dry-run tests

@@ -29,6 +29,7 @@ BUILD_ROOT = ROOT / "build"
 # wrangler uploads every *.py (and *.txt/*.html/*.bin/*.wasm as other module types)
 # under the entry's folder, so only Python sources go in.
 PRUNED_DIRS = {"__pycache__", "tests", "test"}
+CPYTHON_ONLY = {Path("dreamapi/runtime/cpython.py")}  # imports native `cryptography`
 
 
 def _python_sources(folder: Path) -> list[Path]:
@@ -93,7 +94,7 @@ def _bundle_plan(worker: str) -> dict[Path, Path]:
         for path in _python_sources(source_root):
             plan[prefix / path.relative_to(source_root)] = path
     plan[Path("entry.py")] = ROOT / worker / "entry.py"
-    return plan
+    return {relative: source for relative, source in plan.items() if relative not in CPYTHON_ONLY}
 
 
 def build(worker: str) -> Path:

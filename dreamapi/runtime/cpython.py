@@ -1,7 +1,11 @@
-"""CPython wiring of the ports (unit tests and scripts): in-memory KV, urllib, `cryptography`."""
+"""CPython wiring of the ports (unit tests and scripts): in-memory KV, urllib, `cryptography`.
+
+Never bundled into a worker (scripts/build.py leaves it out): `cryptography` is native.
+"""
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Mapping
 
 from dreamapi.app import App
@@ -9,9 +13,37 @@ from dreamapi.http import Headers, Request, Response
 from dreamapi.ports.clock import Clock, SystemClock
 from dreamapi.ports.kv import KVNamespace, MemoryKV
 from dreamapi.ports.outbound import HttpClient, UrllibHttpClient
-from dreamapi.ports.signatures import CryptographyVerifier
+from dreamapi.ports.signatures import RsaPublicKey
 from dreamapi.services import KV_BINDINGS, Services
 from dreamapi.settings import Settings
+
+
+def _b64url_int(value: str) -> int:
+    return int.from_bytes(base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)), "big")
+
+
+class CryptographyVerifier:
+    """RS256 verification with `cryptography`."""
+
+    async def verify(self, key: RsaPublicKey, message: bytes, signature: bytes) -> bool:
+        from cryptography.exceptions import InvalidSignature
+        from cryptography.hazmat.primitives import hashes, serialization
+        from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
+        if key.spki_der is not None:
+            public_key = serialization.load_der_public_key(key.spki_der)
+        elif key.jwk is not None:
+            numbers = rsa.RSAPublicNumbers(_b64url_int(key.jwk["e"]), _b64url_int(key.jwk["n"]))
+            public_key = numbers.public_key()
+        else:
+            return False
+        if not isinstance(public_key, rsa.RSAPublicKey):
+            return False
+        try:
+            public_key.verify(signature, message, padding.PKCS1v15(), hashes.SHA256())
+        except InvalidSignature:
+            return False
+        return True
 
 
 def cpython_services(

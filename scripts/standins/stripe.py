@@ -105,6 +105,7 @@ class StripeStandin:
     oauth_codes: dict[str, str] = field(default_factory=dict)  # code -> account id
     account_links: dict[str, dict[str, Any]] = field(default_factory=dict)
     fail_token_endpoint: bool = False
+    webhook_endpoints: dict[str, dict[str, Any]] = field(default_factory=dict)
     requests: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -138,6 +139,8 @@ class StripeStandin:
         api("POST", "/oauth/authorize/decision")(self._authorize_decision)
         api("POST", "/oauth/token")(self._oauth_token)
         api("POST", "/oauth/deauthorize")(self._oauth_deauthorize)
+        api("POST", "/v1/webhook_endpoints")(self._api(self._create_webhook_endpoint))
+        api("GET", "/v1/webhook_endpoints")(self._api(self._list_webhook_endpoints))
         api("POST", "/v1/accounts")(self._api(self._create_account))
         api("POST", "/v1/account_links")(self._api(self._create_account_link))
         api("GET", "/onboarding/{id}")(self._onboarding_page)
@@ -427,6 +430,26 @@ class StripeStandin:
             account=account["id"],
         )
         return json_reply({"stripe_user_id": account["id"]})
+
+    def _create_webhook_endpoint(self, _request: StandinRequest, form: dict[str, Any]) -> Reply:
+        if not form.get("url") or not form.get("enabled_events"):
+            return stripe_error("Missing required param: url or enabled_events.", param="url")
+        endpoint_id = new_id("we")
+        endpoint = {
+            "id": endpoint_id,
+            "object": "webhook_endpoint",
+            "url": form["url"],
+            "enabled_events": form["enabled_events"],
+            "application": None,
+            "connect": form.get("connect") == "true",
+            "status": "enabled",
+        }
+        self.webhook_endpoints[endpoint_id] = endpoint
+        return json_reply({**endpoint, "secret": "whsec_" + secrets.token_hex(16)})
+
+    def _list_webhook_endpoints(self, _request: StandinRequest, _form: dict[str, Any]) -> Reply:
+        data = list(self.webhook_endpoints.values())
+        return json_reply({"object": "list", "data": data, "has_more": False, "url": "/v1/webhook_endpoints"})
 
     def _create_account(self, _request: StandinRequest, form: dict[str, Any]) -> Reply:
         if form.get("type") not in ("standard", "express", "custom"):

@@ -13,7 +13,7 @@ from dreamapi.clerk import ClerkConfig, bearer_token, verify_session_token
 from dreamapi.errors import ApiError
 from dreamapi.http import Headers
 from dreamapi.ports.outbound import OutboundResponse
-from dreamapi.ports.signatures import CryptographyVerifier
+from dreamapi.runtime.cpython import CryptographyVerifier
 from scripts.standins.identity import IdentityProvider
 
 JWKS_URL = "http://idp.test/.well-known/jwks.json"

@@ -14,7 +14,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from dreamapi.ports.clock import FixedClock, OffsetClock, SystemClock
 from dreamapi.ports.kv import MemoryKV
 from dreamapi.ports.outbound import OutboundError, UrllibHttpClient
-from dreamapi.ports.signatures import CryptographyVerifier, RsaPublicKey
+from dreamapi.ports.signatures import RsaPublicKey
+from dreamapi.runtime.cpython import CryptographyVerifier
 
 
 async def test_memory_kv_get_put_delete_and_metadata() -> None:
