@@ -43,9 +43,8 @@ def test_dry_run_bundle_satisfies_every_import_and_fits_the_budget(
     assert (bundle / "entry.py").is_file()
     assert check_bundle.problems(bundle) == []
     size = gzipped_size(bundle)
-    print(
-        f"\n{env}/{worker}: {size / 1024:.0f} KiB gzipped ({len(check_bundle.bundle_modules(bundle))} modules)"
-    )
+    modules = len(check_bundle.bundle_modules(bundle))
+    print(f"\n{env}/{worker}: {size / 1024:.0f} KiB gzipped ({modules} modules)")
     assert size < SIZE_BUDGET_BYTES
     assert not (bundle / "dreamapi" / "runtime" / "cpython.py").exists()
 
