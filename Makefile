@@ -1,5 +1,5 @@
 # The two commands (see README): `make dev` runs the platform locally, `make test` runs every test.
-.PHONY: dev test bootstrap build lint deploy
+.PHONY: dev test bootstrap build lint deploy bench
 
 dev: bootstrap
 	.venv/bin/python scripts/dev.py
@@ -22,3 +22,7 @@ lint: bootstrap
 ENV ?= staging
 deploy: bootstrap
 	.venv/bin/python scripts/deploy.py --env $(ENV)
+
+# Benchmark (README "Benchmarks"): writes BENCHMARKS.md and BENCHMARKS.json; not part of `make test`.
+bench: bootstrap
+	.venv/bin/python scripts/bench.py

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from api_multi import lookups
 from api_multi.end_user_auth import authenticate_developer_key
 from api_multi.stats import platform_stats
 from dreamapi import credentials, kvkeys
@@ -45,6 +46,7 @@ async def put_tiers(request: Request, services: Services) -> Response:
             "Tier config is invalid: " + "; ".join(problems), "invalid_tier_config", problems=problems
         )
     config = await store_tier_config(services.tokens_kv, platform_id, tiers)
+    lookups.forget_tier_config(services, platform_id)
     return json_response({"platformId": platform_id, **config.to_json()})
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from api_multi import lookups
 from dreamapi import credentials, ids
 from dreamapi.clerk import ClerkConfig, bearer_token, verify_session_token
 from dreamapi.errors import forbidden, unauthorized
@@ -33,7 +34,7 @@ def _metadata(claims: dict[str, Any]) -> dict[str, Any]:
 
 
 async def platform_of_api_key(token: str, services: Services) -> str:
-    platform_id = await credentials.platform_for_key(services.tokens_kv, token)
+    platform_id = await lookups.platform_for_api_key(services, token)
     if platform_id is None:
         raise unauthorized("Unknown or revoked API key", "invalid_api_key")
     return platform_id
@@ -52,7 +53,7 @@ async def authenticate_end_user(request: Request, services: Services) -> EndUser
     platform_id = metadata.get("platformId") or claims.get("platformId")
     if not isinstance(platform_id, str) or not ids.is_platform_id(platform_id):
         raise forbidden("Token carries no valid platformId in publicMetadata", "no_platform")
-    if not await credentials.platform_exists(services.tokens_kv, platform_id):
+    if not await lookups.platform_exists(services, platform_id):
         raise forbidden(f"No platform {platform_id}", "platform_not_found")
     user_id = ids.require_user_id(claims["sub"], "Token subject")
     plan = metadata.get("plan") or claims.get("plan")

@@ -6,22 +6,23 @@ import hashlib
 import json
 import re
 
+from api_multi import lookups
 from api_multi.end_user_auth import JWT, EndUser, authenticate_end_user
-from api_multi.subscriptions import load_subscription, resolve_tier
+from api_multi.subscriptions import resolve_tier
 from dreamapi import kvkeys
 from dreamapi.errors import bad_request
 from dreamapi.http import Request, Response, json_response
 from dreamapi.metering import KVUsageMeter
 from dreamapi.services import Services
-from dreamapi.tiers import Tier, load_tier_config
+from dreamapi.tiers import Tier
 
 IDEMPOTENCY_TTL_SECONDS = 24 * 3600
 _IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
 
 
 async def _tier_for(user: EndUser, services: Services) -> Tier:
-    config = await load_tier_config(services.tokens_kv, user.platform_id)
-    subscription = await load_subscription(services.tokens_kv, user.platform_id, user.user_id)
+    config = await lookups.tier_config(services, user.platform_id)
+    subscription = await lookups.subscription(services, user.platform_id, user.user_id)
     return resolve_tier(config, user.requested_plan, subscription, trust_request=user.mode != JWT)
 
 

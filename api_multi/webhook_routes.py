@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from api_multi import lookups
 from api_multi.stats import record_payment
 from api_multi.subscriptions import load_subscription, save_subscription
 from dreamapi import ids
@@ -55,6 +56,7 @@ async def _update(services: Services, platform_id: str, user_id: str, created: i
         setattr(subscription, name, value)
     subscription.updated_at = created
     await save_subscription(services.tokens_kv, platform_id, user_id, subscription)
+    lookups.forget_subscription(services, platform_id, user_id)
     return f"{subscription.plan or 'default'}/{subscription.status}"
 
 

@@ -60,6 +60,8 @@ class App:
             )
         cors.add_cors_headers(request, response, services.settings.allowed_origins)
         response.headers.set("x-request-id", services.request_id)
+        if services.settings.expose_kv_ops:  # benchmarks count KV operations at the port
+            response.headers.set("x-kv-ops", services.kv_ops.header())
         response.headers.setdefault("x-content-type-options", "nosniff")
         response.headers.setdefault("cache-control", "no-store")
         if request.method == "HEAD":

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import time
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -59,6 +61,11 @@ class _CachedJwks:
 
 _jwks_cache: dict[str, _CachedJwks] = {}
 
+# Tokens already verified in this isolate: sha256(token + config) -> claims. A hit skips the
+# signature check but is refused once `exp` (plus leeway) has passed.
+_verified: OrderedDict[str, dict[str, Any]] = OrderedDict()
+MAX_VERIFIED_TOKENS = 5_000
+
 
 def _b64url_decode(segment: str) -> bytes:
     try:
@@ -106,6 +113,21 @@ async def verify_session_token(
     token: str, config: ClerkConfig, http: HttpClient, rs256: RS256Verifier
 ) -> dict[str, Any]:
     """The token's claims, or a 401 ApiError saying what is wrong."""
+    cache_key = hashlib.sha256(f"{config!r}|{token}".encode()).hexdigest()
+    known = _verified.get(cache_key)
+    if known is not None:
+        if time.time() <= float(known["exp"]) + config.leeway_seconds:
+            return known
+        del _verified[cache_key]
+        raise unauthorized("Token has expired", "token_expired")
+    claims = await _verify(token, config, http, rs256)
+    _verified[cache_key] = claims
+    while len(_verified) > MAX_VERIFIED_TOKENS:
+        _verified.popitem(last=False)
+    return claims
+
+
+async def _verify(token: str, config: ClerkConfig, http: HttpClient, rs256: RS256Verifier) -> dict[str, Any]:
     if not config.configured:
         raise ApiError(503, "auth_not_configured", "Token verification is not configured on this worker")
     if len(token) > MAX_TOKEN_LENGTH:

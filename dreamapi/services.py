@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TypeVar
 
 from dreamapi.errors import ApiError
+from dreamapi.isolate_cache import ISOLATE_CACHE, IsolateCache
 from dreamapi.ports.clock import Clock
-from dreamapi.ports.kv import KVNamespace
+from dreamapi.ports.kv import CountingKV, KVNamespace, KVOperationCount
 from dreamapi.ports.outbound import HttpClient
 from dreamapi.ports.signatures import RS256Verifier
 from dreamapi.settings import Settings
 
 KV_BINDINGS = ("TOKENS_KV", "USAGE_KV")
+T = TypeVar("T")
 
 
 @dataclass
@@ -24,12 +27,18 @@ class Services:
     rs256: RS256Verifier
     kv_bindings: Mapping[str, KVNamespace]
     request_id: str = ""
+    cache: IsolateCache = field(default_factory=lambda: ISOLATE_CACHE)
+    kv_ops: KVOperationCount = field(default_factory=KVOperationCount)
 
     def kv(self, binding: str) -> KVNamespace:
         namespace = self.kv_bindings.get(binding)
         if namespace is None:
             raise ApiError(503, "misconfigured", f"KV namespace {binding} is not bound to this worker")
-        return namespace
+        return CountingKV(namespace, self.kv_ops)
+
+    async def cached(self, key: str, load: Callable[[], Awaitable[T]]) -> T:
+        """`load()`, kept in the isolate for ISOLATE_CACHE_SECONDS (see dreamapi.isolate_cache)."""
+        return await self.cache.get_or_load(key, self.settings.cache_seconds, load)
 
     @property
     def tokens_kv(self) -> KVNamespace:

@@ -8,6 +8,7 @@ from typing import TypeVar
 from urllib.parse import urlsplit
 
 DEFAULT_MAX_BODY_BYTES = 64 * 1024
+DEFAULT_CACHE_SECONDS = 30.0
 
 T = TypeVar("T", int, float)
 
@@ -36,6 +37,8 @@ class Settings:
     allowed_origins: frozenset[str]
     max_body_bytes: int
     clock_offset_seconds: float
+    cache_seconds: float
+    expose_kv_ops: bool
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -48,4 +51,6 @@ class Settings:
             allowed_origins=frozenset(o for o in origins if o),
             max_body_bytes=_number(env, "MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES, int),
             clock_offset_seconds=_number(env, "CLOCK_OFFSET_SECONDS", 0.0, float),
+            cache_seconds=_number(env, "ISOLATE_CACHE_SECONDS", DEFAULT_CACHE_SECONDS, float),
+            expose_kv_ops=str(env.get("EXPOSE_KV_OPS") or "").lower() in ("1", "true", "yes"),
         )

@@ -23,6 +23,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKERS = ("front_auth_api", "api_multi", "oauth_api")
+# Worker name -> source folder; the benchmark's baseline is built the same way as the workers.
+SOURCES = {
+    **{worker: ROOT / worker for worker in WORKERS},
+    "bench_baseline": ROOT / "scripts" / "bench_baseline",
+}
 SHARED_PACKAGE = "dreamapi"
 LOCK_FILE = ROOT / "requirements" / "worker.lock"
 BUILD_ROOT = ROOT / "build"
@@ -89,11 +94,11 @@ def _bundle_plan(worker: str) -> dict[Path, Path]:
     for source_root, prefix in (
         (deps, Path()),
         (ROOT / SHARED_PACKAGE, Path(SHARED_PACKAGE)),
-        (ROOT / worker, Path(worker)),
+        (SOURCES[worker], Path(worker)),
     ):
         for path in _python_sources(source_root):
             plan[prefix / path.relative_to(source_root)] = path
-    plan[Path("entry.py")] = ROOT / worker / "entry.py"
+    plan[Path("entry.py")] = SOURCES[worker] / "entry.py"
     return {relative: source for relative, source in plan.items() if relative not in CPYTHON_ONLY}
 
 
@@ -103,8 +108,8 @@ def build(worker: str) -> Path:
     `wrangler dev` watches this folder: an unchanged rebuild must touch nothing, or every
     build would restart the worker (and a folder swap would race wrangler's module scan).
     """
-    if worker not in WORKERS:
-        raise SystemExit(f"unknown worker {worker!r}; expected one of {', '.join(WORKERS)}")
+    if worker not in SOURCES:
+        raise SystemExit(f"unknown worker {worker!r}; expected one of {', '.join(SOURCES)}")
     out = BUILD_ROOT / worker
     plan = _bundle_plan(worker)
     for relative, source in plan.items():
@@ -136,7 +141,7 @@ def gzipped_size(folder: Path) -> int:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("workers", nargs="+", choices=(*WORKERS, "all"))
+    parser.add_argument("workers", nargs="+", choices=(*SOURCES, "all"))
     parser.add_argument("--size", action="store_true", help="print each bundle's gzipped size")
     args = parser.parse_args()
     BUILD_ROOT.mkdir(exist_ok=True)

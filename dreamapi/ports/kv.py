@@ -115,3 +115,49 @@ class MemoryKV:
             for name in page
         ]
         return KeyList(keys=keys, cursor=None if complete else str(end), complete=complete)
+
+
+@dataclass
+class KVOperationCount:
+    reads: int = 0
+    writes: int = 0
+    lists: int = 0
+    deletes: int = 0
+
+    def header(self) -> str:
+        return f"reads={self.reads};writes={self.writes};lists={self.lists};deletes={self.deletes}"
+
+
+class CountingKV:
+    """Counts the operations that reach the wrapped namespace (what Cloudflare bills)."""
+
+    def __init__(self, inner: KVNamespace, count: KVOperationCount) -> None:
+        self._inner = inner
+        self._count = count
+
+    async def get(self, key: str) -> str | None:
+        self._count.reads += 1
+        return await self._inner.get(key)
+
+    async def get_with_metadata(self, key: str) -> tuple[str | None, dict[str, Any] | None]:
+        self._count.reads += 1
+        return await self._inner.get_with_metadata(key)
+
+    async def put(
+        self,
+        key: str,
+        value: str,
+        *,
+        expiration_ttl: int | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> None:
+        self._count.writes += 1
+        await self._inner.put(key, value, expiration_ttl=expiration_ttl, metadata=metadata)
+
+    async def delete(self, key: str) -> None:
+        self._count.deletes += 1
+        await self._inner.delete(key)
+
+    async def list(self, *, prefix: str = "", cursor: str | None = None, limit: int = 1000) -> KeyList:
+        self._count.lists += 1
+        return await self._inner.list(prefix=prefix, cursor=cursor, limit=limit)

@@ -19,6 +19,7 @@ from scripts.standins.stripe import StripeStandin
 from tests.runtime.platform import DASHBOARD_ORIGIN, LocalKV, Platform
 
 ARTIFACTS = devstack.ROOT / "artifacts" / "runtime"
+CACHE_SECONDS = 2
 
 
 @pytest.fixture(scope="session")
@@ -48,6 +49,9 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
         )
         for name in devstack.WORKERS
     }
+    for worker_variables in variables.values():
+        # short isolate caches so that tests can wait out the documented staleness bound
+        worker_variables.update({"ISOLATE_CACHE_SECONDS": str(CACHE_SECONDS), "EXPOSE_KV_OPS": "1"})
     devstack.build_all_workers()
     bridge = devstack.start_kv_bridge(persist_dir, devstack.free_port(), log_dir)
     started_at = time.monotonic()

@@ -36,8 +36,9 @@ def provider() -> IdentityProvider:
 
 
 @pytest.fixture(autouse=True)
-def empty_jwks_cache() -> None:
+def empty_caches() -> None:
     clerk._jwks_cache.clear()
+    clerk._verified.clear()
 
 
 def config(**overrides: object) -> ClerkConfig:
@@ -153,3 +154,30 @@ def test_config_from_env_uses_the_prefix() -> None:
     assert parsed.jwks_url == "u"
     assert parsed.authorized_parties == {"https://a.example", "https://b.example"}
     assert not ClerkConfig.from_env({}).configured
+
+
+async def test_a_verified_token_is_remembered_until_it_expires(
+    provider: IdentityProvider, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = FakeJwksClient(provider)
+
+    class CountingVerifier(CryptographyVerifier):
+        calls = 0
+
+        async def verify(self, *args: object) -> bool:
+            CountingVerifier.calls += 1
+            return await super().verify(*args)
+
+    token = provider.issue("u", expires_in=30)
+    for _ in range(3):
+        assert (await verify_session_token(token, config(), client, CountingVerifier()))["sub"] == "u"
+    assert CountingVerifier.calls == 1
+    later = time.time() + 40
+    monkeypatch.setattr(clerk.time, "time", lambda: later)
+    with pytest.raises(ApiError) as raised:
+        await verify_session_token(token, config(), client, CountingVerifier())
+    assert raised.value.error == "token_expired"
+    other_config = config(authorized_parties=frozenset({"https://elsewhere.example"}))
+    monkeypatch.undo()
+    with pytest.raises(ApiError):  # a token verified under one configuration is not trusted under another
+        await verify_session_token(token, other_config, client, CountingVerifier())

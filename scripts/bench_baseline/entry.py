@@ -1,0 +1,14 @@
+"""Worker entry module: both handler styles, each a one-liner into the shared adapter."""
+
+from bench_baseline.app import create_app
+
+from dreamapi.runtime.entrypoint import WorkerEntrypoint, serve
+
+
+async def on_fetch(request, env, ctx):
+    return await serve(create_app, request, env)
+
+
+class Default(WorkerEntrypoint):
+    async def fetch(self, request):
+        return await serve(create_app, request, self.env)
