@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from scripts.build import SOURCES
 from scripts.standins import github as github_standin
 from scripts.standins import stripe as stripe_standin
 
@@ -199,7 +200,7 @@ def start_worker(
         str(WRANGLER),
         "dev",
         "--config",
-        str(ROOT / worker / "wrangler.toml"),
+        str(SOURCES[worker] / "wrangler.toml"),
         "--ip",
         "127.0.0.1",
         "--port",
@@ -214,7 +215,7 @@ def start_worker(
     for name, value in (variables or {}).items():
         argv += ["--var", f"{name}:{value}"]
     # wrangler runs the [build] command in its working directory: the worker's folder.
-    return spawn(worker, argv, f"http://127.0.0.1:{port}", log_dir, cwd=ROOT / worker)
+    return spawn(worker, argv, f"http://127.0.0.1:{port}", log_dir, cwd=SOURCES[worker])
 
 
 def start_kv_bridge(persist_dir: Path, port: int, log_dir: Path) -> Process:
