@@ -14,8 +14,8 @@ from dreamapi.errors import not_found
 from dreamapi.http import Request, Response, json_response, redirect
 from dreamapi.ports.outbound import OutboundError
 from dreamapi.services import Services
-from oauth_api.flow_state import finish_flow, redeem_ticket, set_cookie_header, start_flow
-from oauth_api.redirects import back_to_dashboard
+from oauth_api.flow_state import redeem_ticket, set_cookie_header, start_flow
+from oauth_api.redirects import authorized_callback, back_to_dashboard
 from oauth_api.settings import OAuthSettings
 
 PROVIDER = "github"
@@ -75,18 +75,11 @@ async def _github_profile(settings: OAuthSettings, services: Services, code: str
 
 
 async def callback(request: Request, services: Services) -> Response:
+    authorized = await authorized_callback(request, services, PROVIDER)
+    if isinstance(authorized, Response):
+        return authorized
+    owner, code = authorized
     settings = OAuthSettings.from_env(services.env)
-    owner = await finish_flow(services.tokens_kv, PROVIDER, request, services.clock.now())
-    if owner is None:
-        return back_to_dashboard(services, PROVIDER, "error", "invalid_state")
-    error = request.query_param("error")
-    if error:
-        return back_to_dashboard(
-            services, PROVIDER, "denied" if error == "access_denied" else "error", error[:64]
-        )
-    code = request.query_param("code")
-    if not code or len(code) > 256:
-        return back_to_dashboard(services, PROVIDER, "error", "missing_code")
     profile = await _github_profile(settings, services, code)
     if profile is None:
         return back_to_dashboard(services, PROVIDER, "error", "token_exchange_failed")

@@ -29,8 +29,8 @@ from dreamapi.ports.outbound import OutboundError
 from dreamapi.services import Services
 from dreamapi.stripe_gateway import stripe_client, stripe_failure
 from dreamapi.stripe_webhooks import apply_once, verified_event
-from oauth_api.flow_state import finish_flow, redeem_ticket, set_cookie_header, start_flow
-from oauth_api.redirects import back_to_dashboard
+from oauth_api.flow_state import redeem_ticket, set_cookie_header, start_flow
+from oauth_api.redirects import authorized_callback, back_to_dashboard
 from oauth_api.settings import OAuthSettings
 
 PROVIDER = "stripe"
@@ -76,18 +76,13 @@ async def _oauth_post(settings: OAuthSettings, services: Services, path: str, fo
 
 
 async def callback(request: Request, services: Services) -> Response:
+    authorized = await authorized_callback(request, services, PROVIDER)
+    if isinstance(authorized, Response):
+        return authorized
+    owner, code = authorized
+    if not owner.platform_id:
+        return back_to_dashboard(services, PROVIDER, "error", "no_platform")
     settings = OAuthSettings.from_env(services.env)
-    owner = await finish_flow(services.tokens_kv, PROVIDER, request, services.clock.now())
-    if owner is None or not owner.platform_id:
-        return back_to_dashboard(services, PROVIDER, "error", "invalid_state")
-    error = request.query_param("error")
-    if error:
-        return back_to_dashboard(
-            services, PROVIDER, "denied" if error == "access_denied" else "error", error[:64]
-        )
-    code = request.query_param("code")
-    if not code or len(code) > 256:
-        return back_to_dashboard(services, PROVIDER, "error", "missing_code")
     token = await _oauth_post(
         settings, services, "/oauth/token", {"grant_type": "authorization_code", "code": code}
     )

@@ -10,11 +10,17 @@ import argparse
 import html
 import secrets
 import threading
-import time
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from scripts.standins.jsonhttp import Reply, StandinRequest, StandinServer, html_reply, json_reply
+from scripts.standins.jsonhttp import (
+    Reply,
+    StandinRequest,
+    StandinServer,
+    html_reply,
+    json_reply,
+    serve_until_interrupted,
+)
 
 DEFAULT_CLIENT_ID = "gh_dreamapi_local"
 DEFAULT_CLIENT_SECRET = "gh_secret_dreamapi_local"  # noqa: S105 - local-only value
@@ -97,13 +103,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8793)
     args = parser.parse_args()
     standin = GithubStandin()
-    standin.start(args.port)
-    print(f"github stand-in on {standin.base_url}", flush=True)
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        standin.server.stop()
+    serve_until_interrupted(standin.start, standin.server, args.port, "github stand-in")
 
 
 if __name__ == "__main__":

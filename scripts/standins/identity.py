@@ -19,7 +19,7 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from scripts.standins.jsonhttp import StandinRequest, StandinServer, json_reply
+from scripts.standins.jsonhttp import StandinRequest, StandinServer, json_reply, serve_until_interrupted
 
 DEFAULT_AZP = "http://localhost:5173"
 DEFAULT_LIFETIME_SECONDS = 600
@@ -141,13 +141,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8790)
     args = parser.parse_args()
     provider = IdentityProvider()
-    provider.start(args.port)
-    print(f"identity stand-in on {provider.server.base_url} (JWKS at /.well-known/jwks.json)", flush=True)
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        provider.server.stop()
+    serve_until_interrupted(provider.start, provider.server, args.port, "identity stand-in")
 
 
 if __name__ == "__main__":

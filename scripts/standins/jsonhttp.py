@@ -114,3 +114,20 @@ class StandinServer:
         if self._server:
             self._server.shutdown()
             self._server.server_close()
+
+
+def serve_until_interrupted(
+    start: Callable[[int], object], server: StandinServer, port: int, what: str
+) -> None:
+    """A stand-in's command-line entry: `start(port)`, then serve until Ctrl-C or SIGTERM."""
+    import signal
+    import time
+
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    start(port)
+    print(f"{what} on {server.base_url}", flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        server.stop()

@@ -28,7 +28,14 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-from scripts.standins.jsonhttp import Reply, StandinRequest, StandinServer, html_reply, json_reply
+from scripts.standins.jsonhttp import (
+    Reply,
+    StandinRequest,
+    StandinServer,
+    html_reply,
+    json_reply,
+    serve_until_interrupted,
+)
 
 DEFAULT_PRICE_ID = "price_dreamapi_monthly"
 # Local-only values the dev stack configures on both sides; never valid at Stripe.
@@ -634,13 +641,7 @@ def _secret_key_of(request: StandinRequest) -> str:
 
 def main() -> None:
     standin, port = standin_from_args()
-    standin.start(port)
-    print(f"stripe stand-in on {standin.base_url}", flush=True)
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        standin.server.stop()
+    serve_until_interrupted(standin.start, standin.server, port, "stripe stand-in")
 
 
 if __name__ == "__main__":
