@@ -1,5 +1,5 @@
 # The two commands (see README): `make dev` runs the platform locally, `make test` runs every test.
-.PHONY: dev test bootstrap build lint deploy bench
+.PHONY: dev test bootstrap build lint deploy bench fuzz report
 
 dev: bootstrap
 	.venv/bin/python scripts/dev.py
@@ -26,3 +26,7 @@ deploy: bootstrap
 # Benchmark (README "Benchmarks"): writes BENCHMARKS.md and BENCHMARKS.json; not part of `make test`.
 bench: bootstrap
 	.venv/bin/python scripts/bench.py
+
+# A longer fuzz run than the one in `make test` (500 examples per operation instead of 25).
+fuzz: bootstrap
+	FUZZ_EXAMPLES=500 .venv/bin/python -m pytest tests/runtime/test_fuzz.py -q -s

@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 import re
 import secrets
+from typing import Any
 
-from dreamapi import cors
+from dreamapi import cors, openapi
 from dreamapi.errors import ApiError
 from dreamapi.http import Headers, Request, Response, json_response
 from dreamapi.router import Router
@@ -38,6 +39,16 @@ class App:
     def __init__(self, name: str, router: Router) -> None:
         self.name = name
         self.router = router
+        router.add("GET", "/openapi.json", self._serve_openapi, openapi.OPENAPI_OPERATION)
+
+    def openapi_document(self) -> dict[str, Any]:
+        documented = [
+            (r.method, r.pattern, r.operation) for r in self.router.routes if r.operation is not None
+        ]
+        return openapi.document(f"dream-api {self.name}", documented)
+
+    async def _serve_openapi(self, request: Request, services: Services) -> Response:
+        return json_response(self.openapi_document())
 
     async def handle(self, request: Request, services: Services) -> Response:
         services.request_id = request_id_for(request)

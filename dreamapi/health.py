@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dreamapi.credentials import iso_utc
 from dreamapi.http import Request, Response, json_response
+from dreamapi.openapi import HEALTH_OPERATION
 from dreamapi.router import Router
 from dreamapi.services import KV_BINDINGS, Services
 
@@ -19,4 +20,4 @@ def add_health_route(router: Router, service_name: str) -> None:
             }
         )
 
-    router.add("GET", "/health", health)
+    router.add("GET", "/health", health, HEALTH_OPERATION)

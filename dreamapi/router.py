@@ -11,6 +11,7 @@ from dreamapi.errors import ApiError, not_found
 from dreamapi.http import Request, Response
 
 if TYPE_CHECKING:
+    from dreamapi.openapi import Operation
     from dreamapi.services import Services
 
 Handler = Callable[[Request, "Services"], Awaitable[Response]]
@@ -24,6 +25,7 @@ class Route:
     pattern: str
     regex: re.Pattern[str]
     handler: Handler
+    operation: Operation | None = None
 
 
 def _compile(pattern: str) -> re.Pattern[str]:
@@ -38,15 +40,8 @@ class Router:
     def __init__(self) -> None:
         self.routes: list[Route] = []
 
-    def add(self, method: str, pattern: str, handler: Handler) -> None:
-        self.routes.append(Route(method.upper(), pattern, _compile(pattern), handler))
-
-    def route(self, method: str, pattern: str) -> Callable[[Handler], Handler]:
-        def register(handler: Handler) -> Handler:
-            self.add(method, pattern, handler)
-            return handler
-
-        return register
+    def add(self, method: str, pattern: str, handler: Handler, operation: Operation | None = None) -> None:
+        self.routes.append(Route(method.upper(), pattern, _compile(pattern), handler, operation))
 
     def allowed_methods(self, path: str) -> list[str]:
         methods = {route.method for route in self.routes if route.regex.match(path)}

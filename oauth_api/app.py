@@ -1,24 +1,130 @@
-"""oauth_api's routes."""
+"""oauth_api's routes, each with what it takes and answers (served as /openapi.json)."""
 
 from __future__ import annotations
 
 from dreamapi.app import App
 from dreamapi.health import add_health_route
+from dreamapi.openapi import BOOLEAN, INTEGER, OBJECT, STRING, WEBHOOK_RESULT, Operation, obj, query
 from dreamapi.router import Router
 from oauth_api import github_routes, status_routes, stripe_routes
+
+DEVELOPER = ("developerSession",)
+TO_PROVIDER = {302: ("To the provider's consent page (sets the flow cookie)", None)}
+TO_DASHBOARD = {302: ("Back to the dashboard, with the outcome in the query", None)}
+CALLBACK_PARAMETERS = (
+    query("code", required=False),
+    query("state", required=False),
+    query("error", required=False),
+)
+DISCONNECTED = obj({"disconnected": BOOLEAN, "accountId": STRING}, ("disconnected",))
 
 
 def create_app() -> App:
     router = Router()
     add_health_route(router, "oauth_api")
-    router.add("POST", "/connect/ticket", status_routes.create_ticket)
-    router.add("GET", "/status", status_routes.status)
-    router.add("GET", "/stripe/connect", stripe_routes.connect)
-    router.add("GET", "/stripe/callback", stripe_routes.callback)
-    router.add("POST", "/stripe/onboard", stripe_routes.onboard)
-    router.add("POST", "/stripe/disconnect", stripe_routes.disconnect)
-    router.add("POST", "/webhook/stripe", stripe_routes.account_webhook)
-    router.add("GET", "/github/connect", github_routes.connect)
-    router.add("GET", "/github/callback", github_routes.callback)
-    router.add("POST", "/github/disconnect", github_routes.disconnect)
+    router.add(
+        "POST",
+        "/connect/ticket",
+        status_routes.create_ticket,
+        Operation(
+            "A one-time ticket (60 s) to start a browser flow",
+            security=DEVELOPER,
+            responses={
+                201: ("Ticket", obj({"ticket": STRING, "expiresIn": INTEGER}, ("ticket", "expiresIn")))
+            },
+        ),
+    )
+    router.add(
+        "GET",
+        "/status",
+        status_routes.status,
+        Operation(
+            "Which providers are connected",
+            security=DEVELOPER,
+            responses={
+                200: (
+                    "Status",
+                    obj(
+                        {
+                            "platformId": {"type": ["string", "null"]},
+                            "stripe": {"type": OBJECT},
+                            "github": {"type": OBJECT},
+                        },
+                        ("stripe", "github"),
+                    ),
+                )
+            },
+        ),
+    )
+    router.add(
+        "GET",
+        "/stripe/connect",
+        stripe_routes.connect,
+        Operation(
+            "Start Stripe Connect OAuth", parameters=(query("ticket"),), responses=TO_PROVIDER, redirect=True
+        ),
+    )
+    router.add(
+        "GET",
+        "/stripe/callback",
+        stripe_routes.callback,
+        Operation(
+            "Stripe's redirect back", parameters=CALLBACK_PARAMETERS, responses=TO_DASHBOARD, redirect=True
+        ),
+    )
+    router.add(
+        "POST",
+        "/stripe/onboard",
+        stripe_routes.onboard,
+        Operation(
+            "Connect Onboarding: an Account Link for a Standard account",
+            security=DEVELOPER,
+            responses={
+                200: ("Account Link", obj({"url": STRING, "accountId": STRING}, ("url", "accountId")))
+            },
+        ),
+    )
+    router.add(
+        "POST",
+        "/stripe/disconnect",
+        stripe_routes.disconnect,
+        Operation(
+            "Deauthorize and forget the connected account",
+            security=DEVELOPER,
+            responses={200: ("Disconnected", DISCONNECTED)},
+        ),
+    )
+    router.add(
+        "POST",
+        "/webhook/stripe",
+        stripe_routes.account_webhook,
+        Operation(
+            "Stripe Connect account events (signed)",
+            security=("stripeSignature",),
+            body={"type": OBJECT},
+            responses={200: ("Applied, or recognised as a duplicate", WEBHOOK_RESULT)},
+        ),
+    )
+    router.add(
+        "GET",
+        "/github/connect",
+        github_routes.connect,
+        Operation("Start GitHub OAuth", parameters=(query("ticket"),), responses=TO_PROVIDER, redirect=True),
+    )
+    router.add(
+        "GET",
+        "/github/callback",
+        github_routes.callback,
+        Operation(
+            "GitHub's redirect back", parameters=CALLBACK_PARAMETERS, responses=TO_DASHBOARD, redirect=True
+        ),
+    )
+    router.add(
+        "POST",
+        "/github/disconnect",
+        github_routes.disconnect,
+        Operation(
+            "Forget the GitHub account", security=DEVELOPER, responses={200: ("Disconnected", DISCONNECTED)}
+        ),
+    )
     return App("oauth_api", router)

@@ -1,0 +1,127 @@
+"""Schemathesis against each worker in workerd, with valid credentials from the stand-ins.
+
+Every generated request must get a documented, schema-conforming answer (never a 5xx), and no
+answer may contain a key, token or secret. Bounded by FUZZ_EXAMPLES per operation; a longer
+run: FUZZ_EXAMPLES=500 .venv/bin/python -m pytest tests/runtime/test_fuzz.py
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, Phase, given, settings
+from schemathesis.specs.openapi.checks import positive_data_acceptance
+
+from scripts.standins.stripe import (
+    DEFAULT_ACCOUNTS_WEBHOOK_SECRET,
+    DEFAULT_CONNECT_WEBHOOK_SECRET,
+    DEFAULT_SECRET_KEY,
+    DEFAULT_WEBHOOK_SECRET,
+)
+from tests.runtime.platform import Platform
+
+pytestmark = pytest.mark.runtime
+
+FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "25"))
+FUZZ_SETTINGS = settings(
+    max_examples=FUZZ_EXAMPLES,
+    deadline=None,
+    phases=[Phase.explicit, Phase.generate],
+    suppress_health_check=list(HealthCheck),
+)
+
+
+@dataclass
+class Credentials:
+    api_key: str
+    developer_token: str
+    end_user_token: str
+
+    def secrets(self) -> list[str]:
+        return [
+            self.api_key,
+            self.developer_token,
+            self.end_user_token,
+            DEFAULT_SECRET_KEY,
+            DEFAULT_WEBHOOK_SECRET,
+            DEFAULT_CONNECT_WEBHOOK_SECRET,
+            DEFAULT_ACCOUNTS_WEBHOOK_SECRET,
+            "sk_test_clerk_local_stand_in",
+        ]
+
+    def headers_for(self, case: Any) -> dict[str, str]:
+        security = case.operation.definition.raw.get("security", [])
+        schemes = {name for requirement in security for name in requirement}
+        if "apiKey" in schemes:
+            headers = {"authorization": f"Bearer {self.api_key}"}
+            if "endUserSession" in schemes and "X-User-Id" not in (case.headers or {}):
+                headers["X-User-Id"] = "fuzz_user"  # with an API key, X-User-Id names the end user
+            return headers
+        if "endUserSession" in schemes:
+            return {"authorization": f"Bearer {self.end_user_token}"}
+        if "developerSession" in schemes:
+            return {"authorization": f"Bearer {self.developer_token}"}
+        return {}
+
+
+@pytest.fixture(scope="session")
+def credentials(platform: Platform) -> Credentials:
+    with platform.client("api_multi") as api_multi:
+        registered = api_multi.post(
+            "/api/developer/register", json={"email": f"fuzz-{secrets.token_hex(4)}@x.io"}
+        )
+    platform_id = registered.json()["platformId"]
+    developer = platform.developer_token("user_fuzz_" + secrets.token_hex(4), expires_in=3600)
+    with platform.client("front_auth_api") as front:
+        front.post("/generate-credentials", headers={"authorization": f"Bearer {developer}"})
+    end_user = platform.customer_identity.issue(
+        "fuzz_end_user", public_metadata={"platformId": platform_id}, expires_in=3600
+    )
+    return Credentials(registered.json()["apiKey"], developer, end_user)
+
+
+def _schema(platform: Platform, worker: str) -> Any:
+    url = platform.workers[worker].url
+    document = httpx.get(f"{url}/openapi.json").json()
+    schema = schemathesis.openapi.from_dict(document)
+    schema.config.update(base_url=url)
+    return schema
+
+
+def _exercise(case: Any, credentials: Credentials) -> None:
+    headers = {**(case.headers or {}), **credentials.headers_for(case)}
+    response = case.call(headers=headers, allow_redirects=False)
+    # Excluded: "schema-valid data must be accepted". Business rules the schema cannot state
+    # (X-User-Plan must name one of the platform's *stored* tiers; a tier needs a Stripe price to
+    # be bought) answer 400 with the documented Error body. Every other check runs.
+    case.validate_response(response, headers=headers, excluded_checks=[positive_data_acceptance])
+    for secret in credentials.secrets():
+        assert secret not in response.text, f"{case.operation.label} leaked a secret"
+        assert all(secret not in value for value in response.headers.values())
+
+
+@pytest.mark.parametrize("worker", ["api_multi", "front_auth_api", "oauth_api"])
+def test_every_operation_conforms_to_the_openapi_document(
+    platform: Platform, credentials: Credentials, worker: str
+) -> None:
+    schema = _schema(platform, worker)
+    generated = 0
+    for result in schema.get_all_operations():
+        operation = result.ok()
+
+        @FUZZ_SETTINGS
+        @given(case=operation.as_strategy())
+        def fuzz(case: Any) -> None:
+            nonlocal generated
+            generated += 1
+            _exercise(case, credentials)
+
+        fuzz()
+    print(f"\n{worker}: {generated} generated cases")
+    assert generated > 0
