@@ -30,3 +30,7 @@ bench: bootstrap
 # A longer fuzz run than the one in `make test` (500 examples per operation instead of 25).
 fuzz: bootstrap
 	FUZZ_EXAMPLES=500 .venv/bin/python -m pytest tests/runtime/test_fuzz.py -q -s
+
+# Counted vs sent under concurrency, and the per-minute limit under a burst (a printed table).
+report: bootstrap
+	.venv/bin/python scripts/concurrency_report.py

@@ -5,8 +5,12 @@ record, `{"count", "periodStart", "periodEnd", "minute", "minuteCount"}`, so a m
 costs one read and one write (a refused call: one read, no write). The record's KV metadata
 repeats `{count, periodStart, plan, limit}`, so aggregates (a platform's dashboard) come from
 one `list` per 1000 subjects instead of a shared counter that concurrent calls would race on. KV is eventually
-consistent and takes about one write per second per key, so concurrent calls for the same
-subject can overwrite each other's increment (counts drift low, never high); a strongly
+consistent and takes about one write per second per key, so on its own a read-modify-write
+loses increments when calls for one subject overlap, and a burst could pass the per-minute
+limit. Within an isolate that is closed: the latest record of each subject is also kept in
+isolate memory, merged with what KV returns (same period: the larger count), and checked and
+incremented with no `await` in between, which the single-threaded event loop makes atomic.
+Across isolates (other Cloudflare locations) counts can still drift low, never high; a strongly
 consistent backend (Durable Object) can implement `UsageMeter` without touching any route.
 """
 
@@ -14,6 +18,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -119,6 +124,28 @@ class _Record:
         )
 
 
+_MAX_LOCAL_RECORDS = 10_000
+_local_records: OrderedDict[str, _Record] = OrderedDict()
+
+
+def _merge_with_local(key: str, stored: _Record) -> _Record:
+    """This isolate's newest view of `key`: KV's record, raised to what this isolate counted."""
+    local = _local_records.get(key)
+    if local is None or local.period != stored.period:
+        return stored
+    minute_count = stored.minute_count
+    if local.minute == stored.minute:
+        minute_count = max(stored.minute_count, local.minute_count)
+    return _Record(max(stored.count, local.count), stored.period, stored.minute, minute_count)
+
+
+def _remember(key: str, record: _Record) -> None:
+    _local_records[key] = _Record(record.count, record.period, record.minute, record.minute_count)
+    _local_records.move_to_end(key)
+    while len(_local_records) > _MAX_LOCAL_RECORDS:
+        _local_records.popitem(last=False)
+
+
 def _current_record(raw: str | None, now: float) -> _Record:
     """The stored record as of `now`: a new month resets the count, a new minute the rate."""
     period = month_period(now)
@@ -143,13 +170,16 @@ class KVUsageMeter:
         self._kv = kv
 
     async def peek(self, key: str, *, plan: str, limit: int, now: float) -> Usage:
-        record = _current_record(await self._kv.get(key), now)
+        record = _merge_with_local(key, _current_record(await self._kv.get(key), now))
         return Usage(record.count, limit, plan, record.period)
 
     async def record_call(
         self, key: str, *, plan: str, limit: int, rate_limit: int, now: float
     ) -> MeteredCall:
-        record = _current_record(await self._kv.get(key), now)
+        stored = _current_record(await self._kv.get(key), now)
+        # From here to _remember() there is no await: concurrent calls in this isolate see
+        # each other's increments.
+        record = _merge_with_local(key, stored)
         window = RateWindow(rate_limit, record.minute_count, (record.minute + 1) * 60)
         if record.minute_count >= rate_limit:
             raise rate_limited(window, now)
@@ -157,6 +187,7 @@ class KVUsageMeter:
             raise tier_limit_reached(Usage(record.count, limit, plan, record.period))
         record.count += 1
         record.minute_count += 1
+        _remember(key, record)
         metadata = {
             "count": record.count,
             "periodStart": record.period.start_iso,

@@ -74,3 +74,16 @@ def test_id_rules() -> None:
     for bad in ("plt_", "plt_../../x", "PLT_" + "a" * 20, "plt_" + "a" * 21):
         assert not ids.is_platform_id(bad)
     assert ids.require_user_id("user_2abc@x.co") == "user_2abc@x.co"
+
+
+async def test_key_lookup_has_no_content_dependent_early_exit() -> None:
+    """Every key, well-formed or not, costs one SHA-256 and one KV read by its hash: no prefix
+    comparison against stored keys that could leak timing."""
+    from dreamapi.ports.kv import CountingKV, KVOperationCount
+
+    inner = MemoryKV()
+    issued = await credentials.create_platform(inner, 0, email="t@x.io")
+    for candidate in (issued.api_key, issued.api_key[:-1] + "x", "pk_live_", "garbage"):
+        count = KVOperationCount()
+        await credentials.platform_for_key(CountingKV(inner, count), candidate)
+        assert (count.reads, count.writes, count.lists) == (1, 0, 0)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import UTC, datetime
 
 import pytest
 
+from dreamapi import metering
 from dreamapi.errors import ApiError
 from dreamapi.metering import KVUsageMeter
 from dreamapi.periods import month_period, seconds_until_next_month
@@ -27,6 +29,11 @@ class CountingKV(MemoryKV):
     async def put(self, key: str, value: str, **kwargs: object) -> None:
         self.writes += 1
         await super().put(key, value, **kwargs)
+
+
+@pytest.fixture(autouse=True)
+def fresh_isolate() -> None:
+    metering._local_records.clear()
 
 
 def meter(kv: MemoryKV) -> KVUsageMeter:
@@ -91,3 +98,50 @@ async def test_reads_the_specs_record_shape_and_survives_garbage() -> None:
     await kv.put("usage:b", "not json")
     assert (await meter(kv).peek("usage:a", plan="free", limit=5, now=NOV_15)).count == 4
     assert (await meter(kv).peek("usage:b", plan="free", limit=5, now=NOV_15)).count == 0
+
+
+class SlowKV(MemoryKV):
+    """Yields to the event loop inside every operation, like a real KV round trip."""
+
+    async def get(self, key: str) -> str | None:
+        await asyncio.sleep(0)
+        return await super().get(key)
+
+    async def put(self, key: str, value: str, **kwargs: object) -> None:
+        await asyncio.sleep(0)
+        await super().put(key, value, **kwargs)
+
+
+async def _outcomes(kv: MemoryKV, calls: int, limit: int, rate_limit: int) -> list[int]:
+    async def one() -> int:
+        try:
+            await meter(kv).record_call("usage:u", plan="p", limit=limit, rate_limit=rate_limit, now=NOV_15)
+        except ApiError as error:
+            return error.status
+        return 200
+
+    return list(await asyncio.gather(*(one() for _ in range(calls))))
+
+
+async def test_concurrent_calls_in_one_isolate_are_all_counted() -> None:
+    kv = SlowKV()
+    assert (await _outcomes(kv, 50, limit=1000, rate_limit=1000)).count(200) == 50
+    assert (await meter(kv).peek("usage:u", plan="p", limit=1000, now=NOV_15)).count == 50
+    assert json.loads(await kv.get("usage:u"))["count"] in range(1, 51)  # KV itself may lag behind
+
+
+async def test_a_burst_cannot_pass_the_rate_or_the_monthly_limit() -> None:
+    outcomes = await _outcomes(SlowKV(), 40, limit=1000, rate_limit=20)
+    assert (outcomes.count(200), outcomes.count(429)) == (20, 20)
+    metering._local_records.clear()
+    outcomes = await _outcomes(SlowKV(), 12, limit=5, rate_limit=100)
+    assert (outcomes.count(200), outcomes.count(403)) == (5, 7)
+
+
+async def test_without_the_isolate_record_the_read_modify_write_loses_counts(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Why the isolate record exists: as if every call ran in its own isolate, KV alone over-admits."""
+    monkeypatch.setattr(metering, "_remember", lambda key, record: None)
+    outcomes = await _outcomes(SlowKV(), 40, limit=1000, rate_limit=20)
+    assert outcomes.count(200) == 40  # the 20-a-minute limit did not hold
