@@ -98,6 +98,14 @@ def create_app() -> App:
             security=("apiKey",),
             body=obj({"tiers": {"type": "array", "items": TIER, "minItems": 1, "maxItems": 20}}, ("tiers",)),
             responses={200: ("Stored", TIER_LIST)},
+            links={
+                200: {
+                    "TiersJustStored": {
+                        "operationId": "get_api_tiers",
+                        "parameters": {"query.platformId": "$response.body#/platformId"},
+                    }
+                }
+            },
         ),
     )
     router.add(

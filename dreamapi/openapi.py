@@ -90,6 +90,9 @@ class Operation:
     body_required: bool = True
     responses: dict[int, tuple[str, dict[str, Any] | None]] = field(default_factory=dict)
     redirect: bool = False
+    # status -> link name -> {"operationId": …, "parameters": {…}} (OpenAPI links: what a
+    # response feeds into other operations; stateful fuzzing follows them)
+    links: dict[int, dict[str, dict[str, Any]]] = field(default_factory=dict)
 
 
 SECURITY_SCHEMES = {
@@ -143,13 +146,15 @@ def _operation_document(method: str, path: str, operation: Operation) -> dict[st
             entry["content"] = {"application/json": {"schema": schema}}
         if operation.redirect and 300 <= status < 400:
             entry["headers"] = {"Location": {"schema": STRING}}
+        if status in operation.links:
+            entry["links"] = operation.links[status]
         responses[str(status)] = entry
     responses["default"] = {
         "description": "Any error: JSON {error, message} with the status that says what is wrong",
         "content": {"application/json": {"schema": ERROR}},
     }
     document: dict[str, Any] = {
-        "operationId": f"{method.lower()}{re.sub(r'[^A-Za-z0-9]+', '_', path)}".rstrip("_"),
+        "operationId": operation_id(method, path),
         "summary": operation.summary,
         "responses": responses,
     }
@@ -174,3 +179,7 @@ def document(title: str, routes: list[tuple[str, str, Operation]]) -> dict[str, 
         "paths": paths,
         "components": {"securitySchemes": SECURITY_SCHEMES},
     }
+
+
+def operation_id(method: str, path: str) -> str:
+    return f"{method.lower()}{re.sub(r'[^A-Za-z0-9]+', '_', path)}".rstrip("_")

@@ -107,6 +107,7 @@ def create_app() -> App:
             "A new API key (shown once); the old one stops working",
             security=DEVELOPER,
             responses={200: ("Rotated", ISSUED_KEY)},
+            links={200: {"CredentialsAfterRotation": {"operationId": "get_get_credentials"}}},
         ),
     )
     router.add(

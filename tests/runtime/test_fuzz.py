@@ -16,6 +16,7 @@ import httpx
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis.stateful import run_state_machine_as_test
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from scripts.standins.stripe import (
@@ -125,3 +126,40 @@ def test_every_operation_conforms_to_the_openapi_document(
         fuzz()
     print(f"\n{worker}: {generated} generated cases")
     assert generated > 0
+
+
+@pytest.mark.parametrize("worker", ["api_multi", "front_auth_api"])
+def test_stateful_sequences_follow_the_documented_links(
+    platform: Platform, credentials: Credentials, worker: str
+) -> None:
+    """Schemathesis' state machine chains calls through the OpenAPI links (store tiers → read
+    them back; rotate the key → show the credentials) with the same checks."""
+    schema = _schema(platform, worker)
+    base = schema.as_state_machine()
+    steps = 0
+
+    class Workflow(base):  # type: ignore[misc,valid-type]
+        def get_call_kwargs(self, case: Any) -> dict[str, Any]:
+            return {
+                "headers": {**(case.headers or {}), **credentials.headers_for(case)},
+                "allow_redirects": False,
+            }
+
+        def validate_response(self, response: Any, case: Any, **kwargs: Any) -> None:
+            nonlocal steps
+            steps += 1
+            case.validate_response(response, excluded_checks=[positive_data_acceptance])
+            for secret in credentials.secrets():
+                assert secret not in response.text
+
+    run_state_machine_as_test(
+        Workflow,
+        settings=settings(
+            max_examples=FUZZ_EXAMPLES,
+            stateful_step_count=6,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+        ),
+    )
+    print(f"\n{worker}: {steps} stateful steps")
+    assert steps > 0
