@@ -16,11 +16,11 @@ from dreamapi.openapi import (
     TIER_LIST,
     URL_REPLY,
     USAGE,
-    WEBHOOK_RESULT,
     Operation,
     header,
     obj,
     query,
+    stripe_webhook_operation,
 )
 from dreamapi.router import Router
 
@@ -157,11 +157,6 @@ def create_app() -> App:
         "POST",
         "/webhook/stripe",
         webhook_routes.stripe_webhook,
-        Operation(
-            "Stripe Connect events (signed)",
-            security=("stripeSignature",),
-            body={"type": OBJECT},
-            responses={200: ("Applied, or recognised as a duplicate", WEBHOOK_RESULT)},
-        ),
+        stripe_webhook_operation("Stripe Connect events (signed)"),
     )
     return App("api_multi", router)

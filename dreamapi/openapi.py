@@ -135,6 +135,17 @@ def header(
 HEALTH_OPERATION = Operation(
     "Liveness, and which KV namespaces are bound", responses={200: ("Healthy", HEALTH)}
 )
+
+
+def stripe_webhook_operation(summary: str) -> Operation:
+    return Operation(
+        summary,
+        security=("stripeSignature",),
+        body={"type": OBJECT},
+        responses={200: ("Applied, or recognised as a duplicate", WEBHOOK_RESULT)},
+    )
+
+
 OPENAPI_OPERATION = Operation("This document", responses={200: ("OpenAPI 3.1 document", {"type": OBJECT})})
 
 

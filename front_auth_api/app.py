@@ -11,9 +11,9 @@ from dreamapi.openapi import (
     TIER_LIMIT_REACHED,
     URL_REPLY,
     USAGE,
-    WEBHOOK_RESULT,
     Operation,
     obj,
+    stripe_webhook_operation,
 )
 from dreamapi.router import Router
 from front_auth_api import billing_routes, credentials_routes, usage_routes, webhook_routes
@@ -82,12 +82,7 @@ def create_app() -> App:
         "POST",
         "/webhook/stripe",
         webhook_routes.stripe_webhook,
-        Operation(
-            "Stripe events of our account (signed)",
-            security=("stripeSignature",),
-            body={"type": OBJECT},
-            responses={200: ("Applied, or recognised as a duplicate", WEBHOOK_RESULT)},
-        ),
+        stripe_webhook_operation("Stripe events of our account (signed)"),
     )
     router.add(
         "POST",

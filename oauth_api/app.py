@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from dreamapi.app import App
 from dreamapi.health import add_health_route
-from dreamapi.openapi import BOOLEAN, INTEGER, OBJECT, STRING, WEBHOOK_RESULT, Operation, obj, query
+from dreamapi.openapi import (
+    BOOLEAN,
+    INTEGER,
+    OBJECT,
+    STRING,
+    Operation,
+    obj,
+    query,
+    stripe_webhook_operation,
+)
 from dreamapi.router import Router
 from oauth_api import github_routes, status_routes, stripe_routes
 
@@ -98,12 +107,7 @@ def create_app() -> App:
         "POST",
         "/webhook/stripe",
         stripe_routes.account_webhook,
-        Operation(
-            "Stripe Connect account events (signed)",
-            security=("stripeSignature",),
-            body={"type": OBJECT},
-            responses={200: ("Applied, or recognised as a duplicate", WEBHOOK_RESULT)},
-        ),
+        stripe_webhook_operation("Stripe Connect account events (signed)"),
     )
     router.add(
         "GET",
