@@ -25,6 +25,7 @@ from dreamapi.openapi import (
 from dreamapi.router import Router
 
 END_USER = ("apiKey", "endUserSession")
+DEVELOPER = ("apiKey", "developerSession")
 END_USER_HEADERS = (
     header(
         "X-User-Id",
@@ -95,7 +96,7 @@ def create_app() -> App:
         developer.put_tiers,
         Operation(
             "Replace your tiers; a bad config is a 400 listing every problem",
-            security=("apiKey",),
+            security=DEVELOPER,
             body=obj({"tiers": {"type": "array", "items": TIER, "minItems": 1, "maxItems": 20}}, ("tiers",)),
             responses={200: ("Stored", TIER_LIST)},
             links={
@@ -124,7 +125,7 @@ def create_app() -> App:
         developer.dashboard,
         Operation(
             "Your platform's numbers this month",
-            security=("apiKey",),
+            security=DEVELOPER,
             responses={200: ("Dashboard", DASHBOARD)},
         ),
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from api_multi import lookups
-from api_multi.end_user_auth import authenticate_developer_key
+from api_multi.end_user_auth import authenticate_developer
 from api_multi.stats import platform_stats
 from dreamapi import credentials, kvkeys
 from dreamapi.body import json_object, string_field
@@ -39,7 +39,7 @@ async def register(request: Request, services: Services) -> Response:
 
 
 async def put_tiers(request: Request, services: Services) -> Response:
-    platform_id = await authenticate_developer_key(request, services)
+    platform_id = await authenticate_developer(request, services)
     tiers, problems = validate_tier_config(json_object(request))
     if problems:
         raise bad_request(
@@ -51,6 +51,6 @@ async def put_tiers(request: Request, services: Services) -> Response:
 
 
 async def dashboard(request: Request, services: Services) -> Response:
-    platform_id = await authenticate_developer_key(request, services)
+    platform_id = await authenticate_developer(request, services)
     stats = await platform_stats(services.tokens_kv, services.usage_kv, platform_id, services.clock.now())
     return json_response(stats)

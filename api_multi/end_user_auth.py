@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from api_multi import lookups
-from dreamapi import credentials, ids
+from dreamapi import credentials, ids, kvkeys
 from dreamapi.clerk import ClerkConfig, bearer_token, verify_session_token
 from dreamapi.errors import forbidden, unauthorized
 from dreamapi.http import Request
@@ -60,12 +60,20 @@ async def authenticate_end_user(request: Request, services: Services) -> EndUser
     return EndUser(platform_id, user_id, plan if isinstance(plan, str) else None, JWT)
 
 
-async def authenticate_developer_key(request: Request, services: Services) -> str:
-    """Developer routes take the API key only; returns its platformId."""
+async def authenticate_developer(request: Request, services: Services) -> str:
+    """Developer routes take the API key, or the developer's session token of the dream-api
+    Clerk app (the dashboard holds no API key once it was shown); returns the platformId."""
     token = bearer_token(request.headers.get("authorization"))
-    if not credentials.looks_like_api_key(token):
-        raise unauthorized("This route needs your API key (Bearer pk_live_…)", "api_key_required")
-    return await platform_of_api_key(token, services)
+    if credentials.looks_like_api_key(token):
+        return await platform_of_api_key(token, services)
+    claims = await verify_session_token(
+        token, ClerkConfig.from_env(services.env), services.http, services.rs256
+    )
+    user_id = ids.require_user_id(claims["sub"], "Token subject")
+    platform_id = await services.tokens_kv.get(kvkeys.user_platform(user_id))
+    if not ids.is_platform_id(platform_id):
+        raise forbidden("Generate your credentials (platformId) first", "no_platform")
+    return str(platform_id)
 
 
 def require_jwt(user: EndUser) -> None:

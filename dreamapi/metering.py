@@ -19,7 +19,8 @@ from __future__ import annotations
 import json
 import math
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from dreamapi.errors import ApiError
@@ -33,6 +34,16 @@ class Usage:
     limit: int
     plan: str
     period: Period
+    daily: dict[str, int] = field(default_factory=dict)  # ISO date -> calls, this period
+
+    def daily_series(self, today: str) -> list[dict[str, Any]]:
+        """Every day of the period up to `today`, zeros included (what a chart draws)."""
+        days = []
+        day = self.period.start
+        while day.isoformat() <= today and day <= self.period.end:
+            days.append({"date": day.isoformat(), "count": self.daily.get(day.isoformat(), 0)})
+            day += timedelta(days=1)
+        return days
 
     @property
     def remaining(self) -> int:
@@ -110,6 +121,7 @@ class _Record:
     period: Period
     minute: int
     minute_count: int
+    days: dict[str, int] = field(default_factory=dict)
 
     def to_json(self) -> str:
         return json.dumps(
@@ -119,6 +131,7 @@ class _Record:
                 "periodEnd": self.period.end_iso,
                 "minute": self.minute,
                 "minuteCount": self.minute_count,
+                "days": self.days,
             },
             separators=(",", ":"),
         )
@@ -136,11 +149,14 @@ def _merge_with_local(key: str, stored: _Record) -> _Record:
     minute_count = stored.minute_count
     if local.minute == stored.minute:
         minute_count = max(stored.minute_count, local.minute_count)
-    return _Record(max(stored.count, local.count), stored.period, stored.minute, minute_count)
+    days = {day: max(stored.days.get(day, 0), local.days.get(day, 0)) for day in {*stored.days, *local.days}}
+    return _Record(max(stored.count, local.count), stored.period, stored.minute, minute_count, days)
 
 
 def _remember(key: str, record: _Record) -> None:
-    _local_records[key] = _Record(record.count, record.period, record.minute, record.minute_count)
+    _local_records[key] = _Record(
+        record.count, record.period, record.minute, record.minute_count, dict(record.days)
+    )
     _local_records.move_to_end(key)
     while len(_local_records) > _MAX_LOCAL_RECORDS:
         _local_records.popitem(last=False)
@@ -162,7 +178,8 @@ def _current_record(raw: str | None, now: float) -> _Record:
     if data.get("periodStart") != period.start_iso:
         count = 0
     minute_count = int(data.get("minuteCount", 0) or 0) if data.get("minute") == minute else 0
-    return _Record(count=count, period=period, minute=minute, minute_count=minute_count)
+    days = data.get("days") if count and isinstance(data.get("days"), dict) else {}
+    return _Record(count, period, minute, minute_count, {str(k): int(v) for k, v in days.items()})
 
 
 class KVUsageMeter:
@@ -171,7 +188,7 @@ class KVUsageMeter:
 
     async def peek(self, key: str, *, plan: str, limit: int, now: float) -> Usage:
         record = _merge_with_local(key, _current_record(await self._kv.get(key), now))
-        return Usage(record.count, limit, plan, record.period)
+        return Usage(record.count, limit, plan, record.period, dict(record.days))
 
     async def record_call(
         self, key: str, *, plan: str, limit: int, rate_limit: int, now: float
@@ -187,6 +204,8 @@ class KVUsageMeter:
             raise tier_limit_reached(Usage(record.count, limit, plan, record.period))
         record.count += 1
         record.minute_count += 1
+        today = datetime.fromtimestamp(now, tz=UTC).date().isoformat()
+        record.days[today] = record.days.get(today, 0) + 1
         _remember(key, record)
         metadata = {
             "count": record.count,

@@ -19,6 +19,7 @@ from dreamapi.router import Router
 from front_auth_api import billing_routes, credentials_routes, usage_routes, webhook_routes
 
 DEVELOPER = ("developerSession",)
+DAILY = {"type": "array", "items": obj({"date": STRING, "count": {"type": "integer"}}, ("date", "count"))}
 
 
 def create_app() -> App:
@@ -51,8 +52,8 @@ def create_app() -> App:
                 200: (
                     "Usage",
                     obj(
-                        {"userId": STRING, "usage": USAGE, "subscription": {"type": OBJECT}},
-                        ("usage", "subscription"),
+                        {"userId": STRING, "usage": USAGE, "subscription": {"type": OBJECT}, "daily": DAILY},
+                        ("usage", "subscription", "daily"),
                     ),
                 )
             },

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dreamapi import kvkeys
+from dreamapi.credentials import iso_utc
 from dreamapi.developer_auth import authenticate_developer
 from dreamapi.http import Request, Response, json_response
 from dreamapi.metering import KVUsageMeter
@@ -40,5 +41,6 @@ async def get_usage(request: Request, services: Services) -> Response:
             "userId": developer.user_id,
             "usage": usage.to_json(),
             "subscription": {"plan": billing.plan, "status": billing.status},
+            "daily": usage.daily_series(iso_utc(services.clock.now())[:10]),
         }
     )

@@ -34,6 +34,7 @@ REQUIRED: dict[str, tuple[tuple[str, bool], ...]] = {
         ("STRIPE_WEBHOOK_SECRET", True),
     ),
     "api_multi": (
+        *((name, False) for name in CLERK_APP),  # developers' dashboard calls its developer routes
         *((f"CUSTOMER_{name}", False) for name in CLERK_APP),
         ("STRIPE_SECRET_KEY", True),
         ("STRIPE_WEBHOOK_SECRET", True),

@@ -432,3 +432,17 @@ def test_oversized_headers_are_refused_without_a_5xx(api_multi: httpx.Client) ->
         headers = {**key_headers(api_key, "u1"), name: value}
         reply = api_multi.post("/api/data", headers=headers)
         assert 400 <= reply.status_code < 500, (name, reply.status_code)
+
+
+def test_developer_routes_also_take_the_developers_session(
+    platform: Platform, front_auth_api: httpx.Client, api_multi: httpx.Client
+) -> None:
+    developer = {"authorization": f"Bearer {platform.developer_token('user_' + secrets.token_hex(6))}"}
+    assert api_multi.get("/api/developer/dashboard", headers=developer).json()["error"] == "no_platform"
+    platform_id = front_auth_api.post("/generate-credentials", headers=developer).json()["platformId"]
+    tiers = [{"name": "solo", "limit": 7, "default": True}]
+    stored = api_multi.put("/api/developer/tiers", json={"tiers": tiers}, headers=developer)
+    assert stored.status_code == 200 and stored.json()["platformId"] == platform_id
+    assert api_multi.get("/api/developer/dashboard", headers=developer).json()["platformId"] == platform_id
+    end_user = jwt_headers(platform, platform_id, "someone")  # the customers' app: not a developer
+    assert api_multi.get("/api/developer/dashboard", headers=end_user).status_code == 401

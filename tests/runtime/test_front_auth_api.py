@@ -77,6 +77,8 @@ def test_free_tier_journey_five_calls_then_403(platform: Platform, front_auth_ap
     }
     peek = front_auth_api.get("/usage", headers=headers).json()
     assert peek["usage"]["count"] == 5 and peek["usage"]["remaining"] == 0
+    assert peek["daily"][-1] == {"date": today.isoformat(), "count": 5}  # the dashboard's chart
+    assert len(peek["daily"]) == today.day
     assert (
         front_auth_api.get("/usage", headers=headers).json()["usage"]["count"] == 5
     )  # reading counts nothing

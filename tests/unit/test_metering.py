@@ -145,3 +145,21 @@ async def test_without_the_isolate_record_the_read_modify_write_loses_counts(
     monkeypatch.setattr(metering, "_remember", lambda key, record: None)
     outcomes = await _outcomes(SlowKV(), 40, limit=1000, rate_limit=20)
     assert outcomes.count(200) == 40  # the 20-a-minute limit did not hold
+
+
+async def test_the_record_keeps_this_months_calls_per_day() -> None:
+    kv = SlowKV()
+    day = 86_400
+    for offset in (0, 0, day, 3 * day):
+        await meter(kv).record_call("usage:d", plan="p", limit=100, rate_limit=100, now=NOV_15 + offset)
+    metering._local_records.clear()  # read back from KV alone
+    usage = await meter(kv).peek("usage:d", plan="p", limit=100, now=NOV_15 + 3 * day)
+    assert usage.daily == {"2026-11-15": 2, "2026-11-16": 1, "2026-11-18": 1}
+    series = usage.daily_series("2026-11-18")
+    assert len(series) == 18 and series[0] == {"date": "2026-11-01", "count": 0}
+    assert series[-4:] == [
+        {"date": "2026-11-15", "count": 2},
+        {"date": "2026-11-16", "count": 1},
+        {"date": "2026-11-17", "count": 0},
+        {"date": "2026-11-18", "count": 1},
+    ]
