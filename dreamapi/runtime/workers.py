@@ -158,6 +158,9 @@ def _headers_from_js(js_headers: Any) -> Headers:
 
 
 async def request_from_js(js_request: Any, max_body_bytes: int) -> Request:
+    # The current runtime's SDK may hand `Default.fetch` its own Request wrapper, which keeps
+    # the JS request in `js_object`; the pinned runtime passes the JS request itself.
+    js_request = getattr(js_request, "js_object", js_request)
     url = str(js_request.url)
     after_scheme = url.split("://", 1)[-1]
     path_and_query = "/" + after_scheme.split("/", 1)[1] if "/" in after_scheme else "/"

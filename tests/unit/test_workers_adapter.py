@@ -155,3 +155,10 @@ def test_env_mapping_exposes_only_strings(workers: types.ModuleType) -> None:
     assert env["FRONTEND_URL"] == "http://x"
     assert env.get("TOKENS_KV") is None
     assert dict(env) == {"FRONTEND_URL": "http://x"}
+
+
+async def test_the_sdk_request_wrapper_is_unwrapped(workers: types.ModuleType) -> None:
+    inner = FakeJsRequest("GET", "https://api.example.com/health?x=1", [("accept", "*/*")])
+    wrapper = types.SimpleNamespace(js_object=inner)
+    request = await workers.request_from_js(wrapper, max_body_bytes=100)
+    assert request.path == "/health" and request.query == {"x": ["1"]}
