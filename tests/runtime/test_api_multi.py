@@ -196,7 +196,7 @@ def test_an_idempotent_retry_is_not_counted_twice(api_multi: httpx.Client) -> No
     ("headers", "status", "error"),
     [
         ({}, 401, "missing_token"),
-        ({"authorization": "Bearer sk_live_notourkindofkey0000000000000000000"}, 401, "invalid_token"),
+        ({"authorization": "Bearer sk_test_notourkindofkey0000000000000000000"}, 401, "invalid_token"),
         ({"authorization": "Bearer pk_test_wrongprefix00000000000000000000000"}, 401, "invalid_token"),
         ({"authorization": "Bearer pk_live_unknownkeyunknownkeyunknownkey000000"}, 401, "invalid_api_key"),
         ({"authorization": "Bearer not.a.jwt"}, 401, "invalid_token"),
