@@ -124,8 +124,9 @@ def create_app() -> App:
         "/api/developer/dashboard",
         developer.dashboard,
         Operation(
-            "Your platform's numbers this month",
+            "Your platform's numbers this month (kept 15 s unless refresh=1)",
             security=DEVELOPER,
+            parameters=(query("refresh", required=False, pattern="^(1|true|0|false)$"),),
             responses={200: ("Dashboard", DASHBOARD)},
         ),
     )

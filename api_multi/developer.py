@@ -52,5 +52,8 @@ async def put_tiers(request: Request, services: Services) -> Response:
 
 async def dashboard(request: Request, services: Services) -> Response:
     platform_id = await authenticate_developer(request, services)
-    stats = await platform_stats(services.tokens_kv, services.usage_kv, platform_id, services.clock.now())
+    refresh = request.query_param("refresh") in ("1", "true")
+    stats = await platform_stats(
+        services.tokens_kv, services.usage_kv, platform_id, services.clock.now(), refresh=refresh
+    )
     return json_response(stats)

@@ -72,10 +72,10 @@ async def compute_stats(
 
 
 async def platform_stats(
-    tokens_kv: KVNamespace, usage_kv: KVNamespace, platform_id: str, now: float
+    tokens_kv: KVNamespace, usage_kv: KVNamespace, platform_id: str, now: float, *, refresh: bool = False
 ) -> dict[str, Any]:
     key = kvkeys.platform_field(platform_id, "stats")
-    cached = await tokens_kv.get(key)
+    cached = None if refresh else await tokens_kv.get(key)
     if cached:
         snapshot = json.loads(cached)
         if now - snapshot.get("generatedAtEpoch", 0) < STATS_FRESH_SECONDS:

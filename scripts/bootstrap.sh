@@ -29,10 +29,10 @@ if [ ! -x .venv/bin/python ] || [ "$(cat .venv/.stamp 2>/dev/null)" != "$want" ]
   echo "$want" > .venv/.stamp
 fi
 
-npm_install() {  # folder: npm ci when its lock changed since the last install
-  local want
+npm_install() {  # folder [binary]: npm ci when its lock changed since the last install
+  local want binary=${2:-wrangler}
   want=$(stamp "$1/package.json" "$1/package-lock.json")
-  if [ ! -x "$1/node_modules/.bin/wrangler" ] || [ "$(cat "$1/node_modules/.stamp" 2>/dev/null)" != "$want" ]; then
+  if [ ! -x "$1/node_modules/.bin/$binary" ] || [ "$(cat "$1/node_modules/.stamp" 2>/dev/null)" != "$want" ]; then
     echo "bootstrap: installing npm packages from $1/package-lock.json"
     (cd "$1" && npm ci --no-audit --no-fund --loglevel=error)
     echo "$want" > "$1/node_modules/.stamp"
@@ -40,3 +40,8 @@ npm_install() {  # folder: npm ci when its lock changed since the last install
 }
 npm_install .               # wrangler 3.92.0: local dev and runtime tests (offline Python workers)
 npm_install scripts/deploy  # current wrangler: deploy, and the deploy dry-run tests
+npm_install frontend vite   # the dashboard (Vite + React)
+
+# The dashboard's end-to-end tests drive Debian's Chromium through Playwright (a browser
+# download of Playwright's own cannot work without internet).
+command -v chromium >/dev/null || apt_install chromium

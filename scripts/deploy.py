@@ -56,8 +56,9 @@ def build_dashboard(worker_urls: dict[str, str | None]) -> None:
     shutil.rmtree(DASHBOARD_DIST, ignore_errors=True)
     if (frontend / "package.json").exists():
         env = {**os.environ, **{URL_VARIABLES[w]: url for w, url in worker_urls.items() if url}}
-        subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=frontend, check=True)
-        subprocess.run(["npm", "run", "build"], cwd=frontend, check=True, env=env)
+        if not (frontend / "node_modules" / ".bin" / "vite").exists():
+            subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=frontend, check=True)
+        subprocess.run(["npm", "run", "build"], cwd=frontend, check=True, env=env)  # type-checks, then builds
         return
     DASHBOARD_DIST.mkdir(parents=True)
     for page in frontend.glob("*.html"):

@@ -62,8 +62,6 @@ def main() -> int:
         stripe = devstack.start_stripe_standin(devstack.STRIPE_PORT, LOG_DIR)
         processes.append(stripe)
         devstack.wait_until_up(stripe, "/_standin/events", timeout=30)
-        dashboard = devstack.start_dashboard(devstack.DASHBOARD_PORT, LOG_DIR)
-        processes.append(dashboard)
         devstack.build_all_workers()
         workers = [
             devstack.start_worker(
@@ -83,6 +81,12 @@ def main() -> int:
             for name in devstack.WORKERS
         ]
         processes.extend(workers)
+        dashboard = devstack.start_dashboard(
+            devstack.DASHBOARD_PORT,
+            LOG_DIR,
+            devstack.dashboard_env({w.name: w.url for w in workers}, identity.url),
+        )
+        processes.append(dashboard)
         with ThreadPoolExecutor(len(workers)) as pool:
             for worker, seconds in zip(workers, pool.map(devstack.wait_until_up, workers), strict=True):
                 print(f"  {worker.name:<15} {worker.url:<24} ready after {seconds:.1f}s", flush=True)

@@ -248,19 +248,23 @@ def start_stripe_standin(port: int, log_dir: Path) -> Process:
     return start_python_module("stripe", "scripts.standins.stripe", port, log_dir, tuple(extra))
 
 
-def start_dashboard(port: int, log_dir: Path) -> Process:
-    """The dashboard: a static server over frontend/ (a placeholder until the Vite app lands)."""
-    argv = [
-        sys.executable,
-        "-m",
-        "http.server",
-        str(port),
-        "--bind",
-        "127.0.0.1",
-        "--directory",
-        str(ROOT / "frontend"),
-    ]
-    return spawn("dashboard", argv, f"http://127.0.0.1:{port}", log_dir)
+def dashboard_env(worker_urls: Mapping[str, str], identity_url: str) -> dict[str, str]:
+    """Build-time configuration of the dashboard for the local platform (dev sign-in)."""
+    return {
+        "VITE_AUTH_MODE": "dev",
+        "VITE_DEV_IDENTITY_URL": identity_url,
+        "VITE_API_MULTI_URL": worker_urls["api_multi"],
+        "VITE_FRONT_AUTH_API_URL": worker_urls["front_auth_api"],
+        "VITE_OAUTH_API_URL": worker_urls["oauth_api"],
+    }
+
+
+def start_dashboard(port: int, log_dir: Path, env: Mapping[str, str]) -> Process:
+    """The dashboard's Vite dev server (frontend/), on localhost:`port`."""
+    vite = ROOT / "frontend" / "node_modules" / ".bin" / "vite"
+    argv = [str(vite), "--port", str(port), "--strictPort", "--host", "localhost"]
+    process = spawn("dashboard", argv, f"http://localhost:{port}", log_dir, env, cwd=ROOT / "frontend")
+    return process
 
 
 def build_all_workers() -> None:

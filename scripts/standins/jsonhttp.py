@@ -88,6 +88,8 @@ class StandinServer:
                 except Exception as error:  # noqa: BLE001 - report, never hang the caller
                     status, headers, payload = json_reply({"error": {"message": repr(error)}}, 500)
                 self.send_response(status)
+                # Local dev tools: the dashboard (another origin) calls them from the browser.
+                self.send_header("access-control-allow-origin", "*")
                 for name, value in headers.items():
                     self.send_header(name, value)
                 self.send_header("content-length", str(len(payload)))
@@ -95,6 +97,14 @@ class StandinServer:
                 self.wfile.write(payload)
 
             do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _handle  # noqa: N815
+
+            def do_OPTIONS(self) -> None:
+                self.send_response(204)
+                self.send_header("access-control-allow-origin", "*")
+                self.send_header("access-control-allow-methods", "GET, POST, PUT, PATCH, DELETE")
+                self.send_header("access-control-allow-headers", "authorization, content-type")
+                self.send_header("content-length", "0")
+                self.end_headers()
 
             def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
                 pass

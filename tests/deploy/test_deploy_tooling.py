@@ -49,6 +49,14 @@ def test_dry_run_bundle_satisfies_every_import_and_fits_the_budget(
     assert not (bundle / "dreamapi" / "runtime" / "cpython.py").exists()
 
 
+def test_the_dashboard_build_has_no_dev_sign_in(dry_run_bundles: tuple[str, dict[str, Path]]) -> None:
+    """The production build (made by the dry run) never contains the local identity provider."""
+    bundle = "".join(path.read_text() for path in (ROOT / "frontend" / "dist" / "assets").glob("*.js"))
+    assert "ClerkProvider" in bundle or "clerk" in bundle.lower()
+    assert "local identity provider" not in bundle and "dreamapi.dev.identity" not in bundle
+    assert (ROOT / "frontend" / "dist" / "_redirects").read_text().startswith("/*")
+
+
 def test_the_import_check_notices_a_missing_module(
     dry_run_bundles: tuple[str, dict[str, Path]], tmp_path: Path
 ) -> None:

@@ -1,0 +1,71 @@
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly body: Record<string, unknown> = {},
+  ) {
+    super(message);
+  }
+}
+
+type Options = { method?: string; token?: string | null; body?: unknown };
+
+export async function call<T>(base: string, path: string, options: Options = {}): Promise<T> {
+  const headers: Record<string, string> = {};
+  if (options.token) headers.authorization = `Bearer ${options.token}`;
+  if (options.body !== undefined) headers["content-type"] = "application/json";
+  let reply: Response;
+  try {
+    reply = await fetch(`${base}${path}`, {
+      method: options.method ?? "GET",
+      headers,
+      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+    });
+  } catch {
+    throw new ApiError(0, "network_error", "The service could not be reached. Check your connection and try again.");
+  }
+  const data = (await reply.json().catch(() => ({}))) as Record<string, unknown>;
+  if (!reply.ok) {
+    throw new ApiError(reply.status, String(data.error ?? "error"), String(data.message ?? reply.statusText), data);
+  }
+  return data as T;
+}
+
+export type Usage = {
+  count: number;
+  limit: number;
+  plan: string;
+  periodStart: string;
+  periodEnd: string;
+  remaining: number;
+};
+export type UsageReply = {
+  userId: string;
+  usage: Usage;
+  subscription: { plan: string; status: string };
+  daily: { date: string; count: number }[];
+};
+export type Tier = {
+  name: string;
+  limit: number;
+  rateLimit?: number;
+  priceCents?: number;
+  currency?: string;
+  stripePriceId?: string | null;
+  default?: boolean;
+};
+export type TierList = { platformId: string; tiers: Tier[]; source: "default" | "custom" };
+export type Credentials = { platformId: string; keyPrefix: string | null; keyCreatedAt: string | null };
+export type IssuedKey = { platformId: string; apiKey: string; keyPrefix: string; createdAt: string };
+export type Stats = {
+  platformId: string;
+  endUsers: { total: number; activeThisMonth: number; atOrOverLimit: number };
+  calls: { thisMonth: number; byTier: Record<string, number> };
+  revenue: { totalCents: number; currency: string; payments: number };
+};
+export type ConnectionStatus = {
+  platformId: string | null;
+  stripe: { connected: boolean; onboardingPending: boolean; accountId?: string };
+  github: { connected: boolean; login?: string };
+};

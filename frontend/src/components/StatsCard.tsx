@@ -1,0 +1,38 @@
+import { useState } from "react";
+import { useSession } from "../auth/context";
+import { call, type Stats } from "../api";
+import { config } from "../config";
+import { useLoad } from "../useLoad";
+
+export function StatsCard() {
+  const session = useSession();
+  const [fresh, setFresh] = useState(0);
+  const stats = useLoad(
+    async () =>
+      call<Stats>(config.apiMulti, `/api/developer/dashboard${fresh ? "?refresh=1" : ""}`, {
+        token: await session.getToken(),
+      }),
+    [session.userId, fresh],
+  );
+  const data = stats.data;
+  return (
+    <section className="card" aria-labelledby="stats-title">
+      <h2 id="stats-title">Your end users this month</h2>
+      {stats.loading && !data && <p role="status">Loading stats…</p>}
+      {stats.error && <p className="error" role="alert">{stats.error.message}</p>}
+      {data && (
+        <dl className="stats">
+          <dt>End users</dt><dd data-testid="stats-users">{data.endUsers.total}</dd>
+          <dt>Calls</dt><dd data-testid="stats-calls">{data.calls.thisMonth}</dd>
+          <dt>At or over their limit</dt><dd>{data.endUsers.atOrOverLimit}</dd>
+          <dt>Revenue</dt><dd>${(data.revenue.totalCents / 100).toFixed(2)}</dd>
+          {Object.entries(data.calls.byTier).map(([tier, calls]) => (
+            <div key={tier} className="by-tier"><dt>{tier}</dt><dd>{calls}</dd></div>
+          ))}
+        </dl>
+      )}
+      {data && data.endUsers.total === 0 && <p className="empty">No end-user calls yet — try the quick start below.</p>}
+      <button className="secondary" onClick={() => setFresh((n) => n + 1)}>Refresh</button>
+    </section>
+  );
+}

@@ -1,0 +1,27 @@
+import { StrictMode } from "react";
+import { createRoot } from "react-dom/client";
+import { BrowserRouter, Route, Routes } from "react-router-dom";
+import { ClerkAuthProvider } from "./auth/ClerkAuth";
+import { DevAuthProvider } from "./auth/DevAuth";
+import { useDevAuth } from "./config";
+import { Dashboard } from "./pages/Dashboard";
+import { Landing } from "./pages/Landing";
+import { PublicTiers } from "./pages/PublicTiers";
+import "./styles.css";
+
+const AuthProvider = useDevAuth ? DevAuthProvider : ClerkAuthProvider;
+
+createRoot(document.getElementById("root")!).render(
+  <StrictMode>
+    <AuthProvider>
+      <BrowserRouter>
+        <Routes>
+          <Route path="/" element={<Landing />} />
+          <Route path="/dashboard" element={<Dashboard />} />
+          <Route path="/p/:platformId" element={<PublicTiers />} />
+          <Route path="*" element={<Landing />} />
+        </Routes>
+      </BrowserRouter>
+    </AuthProvider>
+  </StrictMode>,
+);

@@ -1,0 +1,71 @@
+import { Link, useSearchParams } from "react-router-dom";
+import { ClerkSignIn } from "../auth/ClerkAuth";
+import { useSession } from "../auth/context";
+import { DevSignIn } from "../auth/DevAuth";
+import { call, type Credentials } from "../api";
+import { BillingUsageCard } from "../components/BillingUsageCard";
+import { ConnectCard } from "../components/ConnectCard";
+import { CredentialsCard } from "../components/CredentialsCard";
+import { QuickStart } from "../components/QuickStart";
+import { StatsCard } from "../components/StatsCard";
+import { TiersCard } from "../components/TiersCard";
+import { config, useDevAuth } from "../config";
+import { useLoad } from "../useLoad";
+
+export function Dashboard() {
+  const session = useSession();
+  const [query] = useSearchParams();
+  if (session.loading) return <main className="page"><p role="status">Loading…</p></main>;
+  if (!session.signedIn) {
+    return <main className="page">{useDevAuth ? <DevSignIn /> : <ClerkSignIn />}</main>;
+  }
+  return <SignedInDashboard notice={noticeFrom(query)} />;
+}
+
+function noticeFrom(query: URLSearchParams): string | null {
+  if (query.get("checkout") === "success") return "Thanks! Your subscription is active.";
+  if (query.get("checkout") === "cancelled") return "Checkout was cancelled; nothing was charged.";
+  for (const provider of ["stripe", "github"]) {
+    const outcome = query.get(provider);
+    const name = provider === "stripe" ? "Stripe" : "GitHub";
+    if (outcome === "connected") return `${name} is connected.`;
+    if (outcome === "denied") return `${name} connection was cancelled.`;
+    if (outcome === "error") return `${name} could not be connected (${query.get("reason") ?? "unknown error"}).`;
+  }
+  return null;
+}
+
+function SignedInDashboard({ notice }: { notice: string | null }) {
+  const session = useSession();
+  const credentials = useLoad(
+    async () => call<Credentials>(config.frontAuthApi, "/get-credentials", { token: await session.getToken() }),
+    [session.userId],
+  );
+  const platformId = credentials.data?.platformId ?? null;
+  return (
+    <main className="page dashboard">
+      <header className="topbar">
+        <h1>Dashboard</h1>
+        <span className="who">{session.email}</span>
+        <button className="link" onClick={session.signOut}>Sign out</button>
+      </header>
+      {notice && <p className="notice" role="status">{notice}</p>}
+      <BillingUsageCard />
+      <CredentialsCard credentials={credentials} />
+      {platformId ? (
+        <>
+          <TiersCard platformId={platformId} />
+          <StatsCard />
+          <ConnectCard />
+          <section className="card">
+            <h2>Your public pricing page</h2>
+            <Link to={`/p/${platformId}`} data-testid="preview-link">{`${window.location.origin}/p/${platformId}`}</Link>
+          </section>
+          <QuickStart platformId={platformId} />
+        </>
+      ) : (
+        !credentials.loading && <p className="empty">Generate your credentials to configure tiers, see end-user stats and connect Stripe.</p>
+      )}
+    </main>
+  );
+}

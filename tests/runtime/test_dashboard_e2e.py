@@ -1,0 +1,165 @@
+"""The developer dashboard in headless Chromium (Debian's, driven by Playwright), against the
+platform as `make dev` runs it: workers in workerd, stand-ins, and the Vite dev server.
+Screenshots of the main screens go to artifacts/e2e/."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
+
+from scripts import devstack
+from tests.runtime.platform import DASHBOARD_ORIGIN, Platform
+
+pytestmark = pytest.mark.runtime
+
+SHOTS = devstack.ROOT / "artifacts" / "e2e"
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+# Chromium logs every 4xx fetch; these are answers the dashboard expects and shows: 404 before
+# credentials exist, 400 for the invalid tier config the test submits on purpose.
+EXPECTED_NETWORK_ERRORS = ("status of 404", "status of 400")
+
+
+@pytest.fixture(scope="module")
+def dashboard(platform: Platform) -> Iterator[str]:
+    port = int(DASHBOARD_ORIGIN.rsplit(":", 1)[1])
+    env = devstack.dashboard_env(
+        {name: p.url for name, p in platform.workers.items()}, platform.identity.server.base_url
+    )
+    process = devstack.start_dashboard(port, devstack.ROOT / "artifacts" / "runtime" / "logs", env)
+    try:
+        devstack.wait_until_up(process, "/", timeout=60)
+        yield DASHBOARD_ORIGIN
+    finally:
+        process.stop()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_FLAGS)
+        yield chromium
+        chromium.close()
+
+
+def shot(page: Page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def test_developer_journey(platform: Platform, dashboard: str, browser: Browser) -> None:
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    console_errors: list[str] = []
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type == "error" and not any(
+            expected in message.text for expected in EXPECTED_NETWORK_ERRORS
+        ):
+            console_errors.append(message.text)
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: console_errors.append(str(error)))
+
+    page.goto(f"{dashboard}/")
+    expect(page.get_by_role("heading", name="dream-api")).to_be_visible()
+    shot(page, "01-landing")
+    page.get_by_role("link", name="Open the dashboard").click()
+
+    # sign up (local identity provider) → free usage visible
+    email = f"dev-{secrets.token_hex(4)}@example.com"
+    page.get_by_label("Email").fill(email)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_test_id("plan")).to_have_text("free")
+    expect(page.get_by_test_id("usage-limit")).to_have_text("5")
+    user_id = "user_" + hashlib.sha256(email.encode()).hexdigest()[:24]
+
+    # generate the key: shown once; after a reload only its prefix
+    page.get_by_test_id("generate").click()
+    api_key = page.get_by_test_id("api-key").inner_text()
+    assert api_key.startswith("pk_live_")
+    shot(page, "02-key-shown-once")
+    page.reload()
+    expect(page.get_by_test_id("key-prefix")).to_have_text(api_key[:12] + "…")
+    expect(page.get_by_test_id("api-key")).to_have_count(0)
+    platform_id = page.get_by_test_id("platform-id").inner_text()
+
+    # configure two tiers (the API's validation shows inline first)
+    page.get_by_label("Tier 1 name").fill("Bad Name")
+    page.get_by_test_id("save-tiers").click()
+    expect(page.get_by_test_id("tier-problems")).to_contain_text("lowercase")
+    page.get_by_label("Tier 1 name").fill("hobby")
+    page.get_by_label("Tier 1 monthly limit").fill("3")
+    page.get_by_label("Tier 2 name").fill("pro")
+    page.get_by_label("Tier 2 monthly limit").fill("1000")
+    page.get_by_test_id("save-tiers").click()
+    expect(page.get_by_text("Saved.")).to_be_visible()
+    shot(page, "03-tiers")
+
+    # an end user's call with the key shows up in the stats
+    reply = httpx.post(
+        f"{platform.workers['api_multi'].url}/api/data",
+        headers={"authorization": f"Bearer {api_key}", "x-user-id": "enduser_1"},
+    )
+    assert reply.status_code == 200 and reply.json()["usage"]["plan"] == "hobby"
+    page.locator("#stats-title").locator("..").get_by_role("button", name="Refresh").click()
+    expect(page.get_by_test_id("stats-calls")).to_have_text("1")
+    expect(page.get_by_test_id("stats-users")).to_have_text("1")
+
+    # hit the developer plan's limit, then upgrade through the Stripe stand-in's checkout
+    token = platform.identity.issue(user_id, email=email)
+    statuses = [
+        httpx.post(
+            f"{platform.workers['front_auth_api'].url}/verify-auth",
+            headers={"authorization": f"Bearer {token}"},
+        ).status_code
+        for _ in range(6)
+    ]
+    assert statuses == [200] * 5 + [403]
+    page.reload()
+    expect(page.get_by_test_id("usage-count")).to_have_text("5")
+    shot(page, "04-limit-reached")
+    page.get_by_test_id("subscribe").click()
+    expect(page.get_by_text("$29.00 / month")).to_be_visible()
+    shot(page, "05-checkout")
+    page.get_by_role("button", name="Pay").click()
+    expect(page.get_by_text("Your subscription is active")).to_be_visible()
+    expect(page.get_by_test_id("plan")).to_have_text("paid")
+    expect(page.get_by_test_id("usage-limit")).to_have_text("500")
+
+    # connect Stripe through the stand-in's consent page
+    page.get_by_test_id("connect-stripe").click()
+    page.get_by_role("button", name="Connect my Stripe account").click()
+    expect(page.get_by_text("Stripe is connected.")).to_be_visible()
+    expect(page.get_by_test_id("stripe-connected")).to_contain_text("acct_")
+    shot(page, "06-dashboard-connected")
+
+    # narrow screens: nothing overflows sideways
+    page.set_viewport_size({"width": 375, "height": 800})
+    widest = page.evaluate(
+        """() => [...document.querySelectorAll('body *')]
+            .map((e) => [e.getBoundingClientRect().right, e.tagName + '.' + e.className])
+            .sort((a, b) => b[0] - a[0])[0]"""
+    )
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= 375, widest
+    shot(page, "07-dashboard-375px")
+
+    # the public tier page renders from /api/tiers
+    page.get_by_test_id("preview-link").click()
+    expect(page).to_have_url(f"{dashboard}/p/{platform_id}")
+    tiers = page.get_by_test_id("public-tiers")
+    expect(tiers).to_contain_text("hobby")
+    expect(tiers).to_contain_text("pro")
+    shot(page, "08-public-tiers")
+    assert console_errors == []
