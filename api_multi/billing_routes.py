@@ -15,9 +15,8 @@ from dreamapi.errors import bad_request, conflict
 from dreamapi.http import Request, Response, json_response
 from dreamapi.services import Services
 from dreamapi.stripe_gateway import stripe_client, stripe_failure
+from dreamapi.stripe_webhooks import LIVE_SUBSCRIPTION_STATUSES
 from dreamapi.tiers import load_tier_config
-
-LIVE_STATUSES = {"active", "trialing", "past_due"}
 
 
 async def _connected_account(user: EndUser, services: Services) -> str:
@@ -56,7 +55,7 @@ async def create_checkout(request: Request, services: Services) -> Response:
     cancel_url = _return_url(body, "cancelUrl", f"{public_page}?checkout=cancelled")
     account = await _connected_account(user, services)
     subscription = await load_subscription(services.tokens_kv, user.platform_id, user.user_id)
-    if subscription.plan == tier.name and subscription.status in LIVE_STATUSES:
+    if subscription.plan == tier.name and subscription.status in LIVE_SUBSCRIPTION_STATUSES:
         raise conflict(
             f"Already subscribed to '{tier.name}'; use POST /api/customer-portal", "already_subscribed"
         )

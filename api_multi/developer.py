@@ -15,7 +15,6 @@ from dreamapi.services import Services
 from dreamapi.tiers import store_tier_config, validate_tier_config
 
 _EMAIL = re.compile(r"^[^@\s:/]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
-KEY_WARNING = "Save this API key now: it is shown only once and cannot be retrieved again."
 
 
 async def register(request: Request, services: Services) -> Response:
@@ -26,16 +25,7 @@ async def register(request: Request, services: Services) -> Response:
     if existing is not None:
         raise conflict("A platform is already registered for this email", "email_taken")
     issued = await credentials.create_platform(services.tokens_kv, services.clock.now(), email=email)
-    return json_response(
-        {
-            "platformId": issued.platform_id,
-            "apiKey": issued.api_key,
-            "keyPrefix": issued.key_prefix,
-            "createdAt": issued.created_at,
-            "warning": KEY_WARNING,
-        },
-        201,
-    )
+    return json_response(issued.to_json(), 201)
 
 
 async def put_tiers(request: Request, services: Services) -> Response:

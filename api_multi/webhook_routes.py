@@ -11,16 +11,8 @@ from dreamapi import ids
 from dreamapi.connected_accounts import platform_of_account
 from dreamapi.http import Request, Response, json_response
 from dreamapi.services import Services
-from dreamapi.stripe_webhooks import apply_once, verified_event
+from dreamapi.stripe_webhooks import LIVE_SUBSCRIPTION_STATUSES, apply_once, object_id, verified_event
 from dreamapi.tiers import load_tier_config
-
-LIVE_STATUSES = {"active", "trialing", "past_due"}
-
-
-def _id_of(value: Any) -> str | None:
-    if isinstance(value, dict):
-        value = value.get("id")
-    return value if isinstance(value, str) and value else None
 
 
 def _price_of(subscription: dict[str, Any]) -> str | None:
@@ -29,7 +21,7 @@ def _price_of(subscription: dict[str, Any]) -> str | None:
     )
     for item in items:
         price = item.get("price") if isinstance(item, dict) else None
-        price_id = _id_of(price)
+        price_id = object_id(price)
         if price_id:
             return price_id
     return None
@@ -96,8 +88,8 @@ async def _apply(event: dict[str, Any], services: Services) -> str:
             created,
             plan=tier,
             status="active",
-            customer_id=_id_of(obj.get("customer")),
-            subscription_id=_id_of(obj.get("subscription")),
+            customer_id=object_id(obj.get("customer")),
+            subscription_id=object_id(obj.get("subscription")),
         )
     if kind in (
         "customer.subscription.created",
@@ -105,7 +97,7 @@ async def _apply(event: dict[str, Any], services: Services) -> str:
         "customer.subscription.deleted",
     ):
         status = str(obj.get("status") or "canceled")
-        live = kind != "customer.subscription.deleted" and status in LIVE_STATUSES
+        live = kind != "customer.subscription.deleted" and status in LIVE_SUBSCRIPTION_STATUSES
         tier = await _tier_name(services, platform_id, obj, metadata) if live else None
         return await _update(
             services,
@@ -114,8 +106,8 @@ async def _apply(event: dict[str, Any], services: Services) -> str:
             created,
             plan=tier,
             status=status,
-            customer_id=_id_of(obj.get("customer")),
-            subscription_id=_id_of(obj.get("id")),
+            customer_id=object_id(obj.get("customer")),
+            subscription_id=object_id(obj.get("id")),
         )
     return "ignored"
 

@@ -36,6 +36,9 @@ def iso_utc(epoch_seconds: float) -> str:
     return datetime.fromtimestamp(epoch_seconds, tz=UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
+KEY_WARNING = "Save this API key now: it is shown only once and cannot be retrieved again."
+
+
 @dataclass(frozen=True)
 class IssuedKey:
     """The one moment a plaintext key exists: returned to the caller, never stored."""
@@ -44,6 +47,15 @@ class IssuedKey:
     api_key: str
     key_prefix: str
     created_at: str
+
+    def to_json(self) -> dict[str, str]:
+        return {
+            "platformId": self.platform_id,
+            "apiKey": self.api_key,
+            "keyPrefix": self.key_prefix,
+            "createdAt": self.created_at,
+            "warning": KEY_WARNING,
+        }
 
 
 async def platform_exists(tokens_kv: KVNamespace, platform_id: str) -> bool:

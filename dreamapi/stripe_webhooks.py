@@ -14,6 +14,9 @@ from dreamapi.errors import ApiError, bad_request
 from dreamapi.http import Request
 from dreamapi.ports.kv import KVNamespace
 
+# A subscription in these states still entitles its plan; past_due keeps it while Stripe retries
+# the payment, then Stripe moves it to canceled or unpaid.
+LIVE_SUBSCRIPTION_STATUSES = frozenset({"active", "trialing", "past_due"})
 SIGNATURE_TOLERANCE_SECONDS = 300
 IDEMPOTENCY_TTL_SECONDS = 30 * 24 * 3600
 _EVENT_ID = re.compile(r"^evt_[A-Za-z0-9_]{1,250}$")
@@ -52,3 +55,10 @@ async def apply_once(
     outcome = await apply(event)
     await kv.put(marker, outcome, expiration_ttl=IDEMPOTENCY_TTL_SECONDS)
     return {"received": True, "duplicate": False, "type": event.get("type"), "outcome": outcome}
+
+
+def object_id(value: Any) -> str | None:
+    """The id of a Stripe object field, whether Stripe sent the id or the expanded object."""
+    if isinstance(value, dict):
+        value = value.get("id")
+    return value if isinstance(value, str) and value else None

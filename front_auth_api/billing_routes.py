@@ -9,9 +9,8 @@ from dreamapi.errors import ApiError, conflict
 from dreamapi.http import Request, Response, json_response
 from dreamapi.services import Services
 from dreamapi.stripe_gateway import stripe_client, stripe_failure
+from dreamapi.stripe_webhooks import LIVE_SUBSCRIPTION_STATUSES
 from front_auth_api.billing_state import PAID, link_customer, load_billing, save_billing
-
-SUBSCRIBED_STATUSES = {"active", "trialing", "past_due"}
 
 
 async def _customer_id(developer: Developer, services: Services, client: stripe.StripeClient) -> str:
@@ -35,7 +34,7 @@ async def create_checkout(request: Request, services: Services) -> Response:
     if not price_id:
         raise ApiError(503, "billing_not_configured", "STRIPE_PRICE_ID is not set on this worker")
     billing = await load_billing(services.tokens_kv, developer.user_id)
-    if billing.plan == PAID and billing.status in SUBSCRIBED_STATUSES:
+    if billing.plan == PAID and billing.status in LIVE_SUBSCRIPTION_STATUSES:
         raise conflict("You are already subscribed; manage it with POST /create-portal", "already_subscribed")
     client = stripe_client(services.env, services.http)
     dashboard = services.settings.frontend_url

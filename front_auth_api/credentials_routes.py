@@ -8,18 +8,6 @@ from dreamapi.errors import conflict, not_found
 from dreamapi.http import Request, Response, json_response
 from dreamapi.services import Services
 
-KEY_WARNING = "Save this API key now: it is shown only once and cannot be retrieved again."
-
-
-def _issued_body(issued: credentials.IssuedKey) -> dict[str, str]:
-    return {
-        "platformId": issued.platform_id,
-        "apiKey": issued.api_key,
-        "keyPrefix": issued.key_prefix,
-        "createdAt": issued.created_at,
-        "warning": KEY_WARNING,
-    }
-
 
 async def _platform_of(developer_id: str, services: Services) -> str | None:
     return await services.tokens_kv.get(kvkeys.user_platform(developer_id))
@@ -36,7 +24,7 @@ async def generate_credentials(request: Request, services: Services) -> Response
     issued = await credentials.create_platform(
         services.tokens_kv, services.clock.now(), owner_user_id=developer.user_id, email=developer.email
     )
-    return json_response(_issued_body(issued), 201)
+    return json_response(issued.to_json(), 201)
 
 
 async def rotate_key(request: Request, services: Services) -> Response:
@@ -45,7 +33,7 @@ async def rotate_key(request: Request, services: Services) -> Response:
     if not platform_id:
         raise not_found("No credentials yet; call POST /generate-credentials first", "no_credentials")
     issued = await credentials.rotate_key(services.tokens_kv, platform_id, services.clock.now())
-    return json_response(_issued_body(issued))
+    return json_response(issued.to_json())
 
 
 async def get_credentials(request: Request, services: Services) -> Response:

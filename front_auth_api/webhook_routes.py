@@ -8,7 +8,7 @@ from dreamapi import ids
 from dreamapi.clerk_backend import merge_public_metadata
 from dreamapi.http import Request, Response, json_response
 from dreamapi.services import Services
-from dreamapi.stripe_webhooks import apply_once, verified_event
+from dreamapi.stripe_webhooks import LIVE_SUBSCRIPTION_STATUSES, apply_once, object_id, verified_event
 from front_auth_api.billing_state import (
     FREE,
     PAID,
@@ -18,20 +18,11 @@ from front_auth_api.billing_state import (
     user_for_customer,
 )
 
-# past_due keeps the paid plan while Stripe retries the payment; Stripe then moves the
-# subscription to canceled or unpaid, which downgrades.
-PAID_STATUSES = {"active", "trialing", "past_due"}
 SUBSCRIPTION_EVENTS = {
     "customer.subscription.created",
     "customer.subscription.updated",
     "customer.subscription.deleted",
 }
-
-
-def _id_of(value: Any) -> str | None:
-    if isinstance(value, dict):
-        value = value.get("id")
-    return value if isinstance(value, str) and value else None
 
 
 async def _set_state(
@@ -72,7 +63,7 @@ async def _user_of(services: Services, customer_id: str | None, obj: dict[str, A
 async def _apply(event: dict[str, Any], services: Services) -> str:
     kind, obj = event.get("type"), event["data"]["object"]
     created = int(event.get("created") or 0)
-    customer_id = _id_of(obj.get("customer"))
+    customer_id = object_id(obj.get("customer"))
     if kind == "checkout.session.completed":
         user_id = obj.get("client_reference_id")
         if (
@@ -90,7 +81,7 @@ async def _apply(event: dict[str, Any], services: Services) -> str:
             plan=PAID,
             status="active",
             customer_id=customer_id,
-            subscription_id=_id_of(obj.get("subscription")),
+            subscription_id=object_id(obj.get("subscription")),
         )
     if kind not in SUBSCRIPTION_EVENTS | {"invoice.paid", "invoice.payment_failed"}:
         return "ignored"
@@ -99,7 +90,7 @@ async def _apply(event: dict[str, Any], services: Services) -> str:
         return "unknown_customer"
     if kind in SUBSCRIPTION_EVENTS:
         status = str(obj.get("status") or "canceled")
-        paid = kind != "customer.subscription.deleted" and status in PAID_STATUSES
+        paid = kind != "customer.subscription.deleted" and status in LIVE_SUBSCRIPTION_STATUSES
         return await _set_state(
             services,
             user_id,
@@ -107,7 +98,7 @@ async def _apply(event: dict[str, Any], services: Services) -> str:
             plan=PAID if paid else FREE,
             status=status,
             customer_id=customer_id,
-            subscription_id=_id_of(obj.get("id")),
+            subscription_id=object_id(obj.get("id")),
         )
     if kind == "invoice.paid":
         return await _set_state(services, user_id, created, plan=PAID, status="active")
