@@ -44,11 +44,13 @@ VENDORED_EXCLUDES = (Path("stripe/params"), Path("stripe/events"))
 
 
 def _python_sources(folder: Path) -> list[Path]:
-    return sorted(
-        path
-        for path in folder.rglob("*.py")
-        if not PRUNED_DIRS.intersection(part for part in path.relative_to(folder).parts)
-    )
+    """Python files under `folder`, without tests, caches and hidden folders: `wrangler dev`
+    keeps copies of earlier bundles in <worker>/.wrangler/tmp/, which must never go in."""
+    sources = []
+    for directory, folders, files in os.walk(folder):
+        folders[:] = [name for name in folders if name not in PRUNED_DIRS and not name.startswith(".")]
+        sources.extend(Path(directory, name) for name in files if name.endswith(".py"))
+    return sorted(sources)
 
 
 def _copy_sources(source: Path, target: Path) -> None:
