@@ -7,8 +7,10 @@ from dreamapi.app import App
 from dreamapi.health import add_health_route
 from dreamapi.openapi import (
     BOOLEAN,
+    ERROR,
     INTEGER,
     ISSUED_KEY,
+    METER_UNAVAILABLE,
     OBJECT,
     STRING,
     TIER,
@@ -46,6 +48,8 @@ DASHBOARD = obj(
         "revenue": {"type": OBJECT},
         "endUsers": {"type": OBJECT},
         "calls": {"type": OBJECT},
+        "generatedAt": STRING,
+        "callsShowWithinSeconds": INTEGER,
     },
     ("platformId", "totalUsers", "totalCalls", "revenue", "endUsers", "calls"),
 )
@@ -64,8 +68,11 @@ def create_app() -> App:
             security=END_USER,
             parameters=(*END_USER_HEADERS, header("Idempotency-Key", pattern=r"^[\x21-\x7e]{1,255}$")),
             responses={
-                200: ("Counted", METERED),
-                403: ("Monthly limit reached (the spec's body)", TIER_LIMIT_REACHED),
+                200: ("Counted, or the answer recorded for this Idempotency-Key (nothing counted)", METERED),
+                403: ("Monthly limit reached (the spec's body); nothing counted", TIER_LIMIT_REACHED),
+                422: ("This Idempotency-Key was used with other parameters", ERROR),
+                429: ("Per-minute rate limit reached; nothing counted", ERROR),
+                503: METER_UNAVAILABLE,
             },
         ),
     )
@@ -77,7 +84,7 @@ def create_app() -> App:
             "An end user's usage, counting nothing",
             security=END_USER,
             parameters=END_USER_HEADERS,
-            responses={200: ("Usage", USAGE_REPORT)},
+            responses={200: ("Usage, exact", USAGE_REPORT), 503: METER_UNAVAILABLE},
         ),
     )
     router.add(

@@ -6,7 +6,7 @@ import re
 
 from api_multi import lookups
 from api_multi.end_user_auth import authenticate_developer
-from api_multi.stats import platform_stats
+from api_multi.stats import STATS_FRESH_SECONDS, platform_stats
 from dreamapi import credentials, kvkeys
 from dreamapi.body import json_object, string_field
 from dreamapi.errors import bad_request, conflict
@@ -46,4 +46,6 @@ async def dashboard(request: Request, services: Services) -> Response:
     stats = await platform_stats(
         services.tokens_kv, services.usage_kv, platform_id, services.clock.now(), refresh=refresh
     )
-    return json_response(stats)
+    # how late a call can show up here: its meter's snapshot interval, then this stats cache
+    lag = services.settings.usage_snapshot_seconds + (0 if refresh else STATS_FRESH_SECONDS)
+    return json_response({**stats, "callsShowWithinSeconds": lag})

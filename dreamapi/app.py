@@ -73,6 +73,7 @@ class App:
         response.headers.set("x-request-id", services.request_id)
         if services.settings.expose_kv_ops:  # benchmarks count KV operations at the port
             response.headers.set("x-kv-ops", services.kv_ops.header())
+            response.headers.set("x-meter-ops", services.meter_ops.header())
         response.headers.setdefault("x-content-type-options", "nosniff")
         response.headers.setdefault("cache-control", "no-store")
         if request.method == "HEAD":

@@ -17,6 +17,7 @@ def add_health_route(router: Router, service_name: str) -> None:
                 "service": service_name,
                 "time": iso_utc(services.clock.now()),
                 "kv": {name: name in services.kv_bindings for name in KV_BINDINGS},
+                "meterBound": services.meter_port is not None,
             }
         )
 

@@ -26,15 +26,13 @@ def developer_email(email_hash: str) -> str:
 
 # USAGE_KV
 def developer_usage(user_id: str) -> str:
+    """The KV meter's record of a developer's plan (imported once by the meter object)."""
     return f"usage:{user_id}"
 
 
 def end_user_usage(platform_id: str, user_id: str) -> str:
+    """An end user's usage snapshot, written by their meter object (formerly the KV meter's record)."""
     return f"usage:{platform_id}:{user_id}"
-
-
-def rate_limit(scope: str, minute: int) -> str:
-    return f"ratelimit:{scope}:{minute}"
 
 
 def stripe_webhook_event(receiver: str, event_id: str) -> str:
@@ -61,6 +59,7 @@ def connected_account(account_id: str) -> str:
 
 
 def idempotent_call(platform_id: str, user_id: str, key_hash: str) -> str:
+    """The KV meter's answer for an Idempotency-Key (read by the meter object for 24 h after the upgrade)."""
     return f"idem:{platform_id}:{user_id}:{key_hash}"
 
 

@@ -1,31 +1,46 @@
-"""Counting calls: a monthly quota and a per-minute rate limit, behind one small interface.
+"""Counting calls exactly: a monthly quota and a per-minute rate limit per metered subject.
 
-`UsageMeter` is what routes use. `KVUsageMeter` keeps both counters of a subject in one KV
-record, `{"count", "periodStart", "periodEnd", "minute", "minuteCount"}`, so a metered call
-costs one read and one write (a refused call: one read, no write). The record's KV metadata
-repeats `{count, periodStart, plan, limit}`, so aggregates (a platform's dashboard) come from
-one `list` per 1000 subjects instead of a shared counter that concurrent calls would race on. KV is eventually
-consistent and takes about one write per second per key, so on its own a read-modify-write
-loses increments when calls for one subject overlap, and a burst could pass the per-minute
-limit. Within an isolate that is closed: the latest record of each subject is also kept in
-isolate memory, merged with what KV returns (same period: the larger count), and checked and
-incremented with no `await` in between, which the single-threaded event loop makes atomic.
-Across isolates (other Cloudflare locations) counts can still drift low, never high; a strongly
-consistent backend (Durable Object) can implement `UsageMeter` without touching any route.
+`UsageMeter` is what routes use. Each subject (an end user of a platform; a developer's own
+plan) has one counting object (`usage_meter/`, a Durable Object) that checks both limits and
+counts in one step, so concurrent calls from any number of isolates or locations are counted
+exactly and a refused call counts nothing. The object holds counters, not policy: this module
+passes it the period, day and minute from our clock, the tier's limits, the amount, and labels
+it keeps beside the counters for dashboards.
+
+A call the object did not confirm in time is answered 503 and was not counted: the object
+refuses to apply an operation after its deadline, and we wait a little longer than that.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import math
-from collections import OrderedDict
+import secrets
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 
 from dreamapi.errors import ApiError
-from dreamapi.periods import Period, month_period
-from dreamapi.ports.kv import KVNamespace
+from dreamapi.idempotency import Idempotency
+from dreamapi.periods import Period, month_period, period_starting
+from dreamapi.ports.meter import MeterPort, MeterUnavailableError
+
+logger = logging.getLogger("dreamapi.metering")
+
+METER_RETRY_AFTER_SECONDS = 2
+# How much longer than the deadline we wait for the answer: an operation applied just before
+# its deadline still reaches us, so "not confirmed" means "not counted".
+ANSWER_GRACE_SECONDS = 1.0
+
+
+@dataclass(frozen=True)
+class MeterSubject:
+    name: str  # names the subject's counting object
+    legacy_key: str | None = None  # the KV meter's record, imported on first contact
+    snapshot_key: str | None = None  # where the object keeps a KV snapshot for dashboards
 
 
 @dataclass(frozen=True)
@@ -81,17 +96,13 @@ class RateWindow:
 @dataclass(frozen=True)
 class MeteredCall:
     usage: Usage
-    rate: RateWindow
+    rate: RateWindow | None  # None for an answer recorded by the KV meter this replaced
+    replayed: bool = False  # the answer recorded for this Idempotency-Key; nothing counted now
 
-
-class UsageMeter(Protocol):
-    async def peek(self, key: str, *, plan: str, limit: int, now: float) -> Usage: ...
-
-    async def record_call(
-        self, key: str, *, plan: str, limit: int, rate_limit: int, now: float
-    ) -> MeteredCall:
-        """Counts one call, or raises 429 (rate) / 403 (monthly limit) without counting."""
-        ...
+    def headers(self) -> dict[str, str]:
+        if self.replayed:
+            return {"idempotent-replayed": "true"}
+        return self.rate.headers() if self.rate else {}
 
 
 def tier_limit_reached(usage: Usage) -> ApiError:
@@ -115,106 +126,138 @@ def rate_limited(window: RateWindow, now: float) -> ApiError:
     )
 
 
-@dataclass
-class _Record:
-    count: int
-    period: Period
-    minute: int
-    minute_count: int
-    days: dict[str, int] = field(default_factory=dict)
-
-    def to_json(self) -> str:
-        return json.dumps(
-            {
-                "count": self.count,
-                "periodStart": self.period.start_iso,
-                "periodEnd": self.period.end_iso,
-                "minute": self.minute,
-                "minuteCount": self.minute_count,
-                "days": self.days,
-            },
-            separators=(",", ":"),
-        )
-
-
-_MAX_LOCAL_RECORDS = 10_000
-_local_records: OrderedDict[str, _Record] = OrderedDict()
-
-
-def _merge_with_local(key: str, stored: _Record) -> _Record:
-    """This isolate's newest view of `key`: KV's record, raised to what this isolate counted."""
-    local = _local_records.get(key)
-    if local is None or local.period != stored.period:
-        return stored
-    minute_count = stored.minute_count
-    if local.minute == stored.minute:
-        minute_count = max(stored.minute_count, local.minute_count)
-    days = {day: max(stored.days.get(day, 0), local.days.get(day, 0)) for day in {*stored.days, *local.days}}
-    return _Record(max(stored.count, local.count), stored.period, stored.minute, minute_count, days)
-
-
-def _remember(key: str, record: _Record) -> None:
-    _local_records[key] = _Record(
-        record.count, record.period, record.minute, record.minute_count, dict(record.days)
+def idempotency_key_reused() -> ApiError:
+    return ApiError(
+        422,
+        "idempotency_key_reused",
+        "This Idempotency-Key was used with different request parameters in the last 24 hours; "
+        "use a new key for a new request",
     )
-    _local_records.move_to_end(key)
-    while len(_local_records) > _MAX_LOCAL_RECORDS:
-        _local_records.popitem(last=False)
 
 
-def _current_record(raw: str | None, now: float) -> _Record:
-    """The stored record as of `now`: a new month resets the count, a new minute the rate."""
-    period = month_period(now)
-    minute = int(now // 60)
-    data: dict[str, Any] = {}
-    if raw:
-        try:
-            parsed = json.loads(raw)
-            data = parsed if isinstance(parsed, dict) else {}
-        except ValueError:
-            data = {}
-    # The spec's records call the count "usageCount"; read both.
-    count = int(data.get("count", data.get("usageCount", 0)) or 0)
-    if data.get("periodStart") != period.start_iso:
-        count = 0
-    minute_count = int(data.get("minuteCount", 0) or 0) if data.get("minute") == minute else 0
-    days = data.get("days") if count and isinstance(data.get("days"), dict) else {}
-    return _Record(count, period, minute, minute_count, {str(k): int(v) for k, v in days.items()})
+def meter_unavailable(what: str) -> ApiError:
+    return ApiError(
+        503,
+        "meter_unavailable",
+        f"The usage meter is unavailable, so {what}. Retry in a few seconds.",
+        headers={"retry-after": str(METER_RETRY_AFTER_SECONDS)},
+    )
 
 
-class KVUsageMeter:
-    def __init__(self, kv: KVNamespace) -> None:
-        self._kv = kv
+class _MalformedAnswerError(Exception):
+    pass
 
-    async def peek(self, key: str, *, plan: str, limit: int, now: float) -> Usage:
-        record = _merge_with_local(key, _current_record(await self._kv.get(key), now))
-        return Usage(record.count, limit, plan, record.period, dict(record.days))
+
+def _integer(answer: dict[str, Any], name: str) -> int:
+    value = answer.get(name)
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise _MalformedAnswerError(name)
+    return value
+
+
+def _period(answer: dict[str, Any]) -> Period:
+    try:
+        return period_starting(str(answer.get("period")))
+    except ValueError:
+        raise _MalformedAnswerError("period") from None
+
+
+def _labelled_usage(answer: dict[str, Any], plan: str, limit: int) -> Usage:
+    labels = answer.get("labels") if isinstance(answer.get("labels"), dict) else {}
+    plan = labels.get("plan") if isinstance(labels.get("plan"), str) else plan
+    return Usage(_integer(answer, "used"), _integer(answer, "limit"), plan, _period(answer))
+
+
+def _recorded_by_kv_meter(body: str) -> MeteredCall:
+    """An answer the KV meter recorded for an Idempotency-Key before the upgrade."""
+    try:
+        usage = json.loads(body)["usage"]
+        period = period_starting(usage["periodStart"])
+        recorded = Usage(int(usage["count"]), int(usage["limit"]), str(usage["plan"]), period)
+    except (ValueError, KeyError, TypeError):
+        raise _MalformedAnswerError("legacyBody") from None
+    return MeteredCall(recorded, None, replayed=True)
+
+
+class UsageMeter:
+    def __init__(
+        self,
+        port: MeterPort,
+        *,
+        timeout_seconds: float,
+        flush_seconds: int,
+        wall_clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._port = port
+        self._timeout = timeout_seconds
+        self._flush_seconds = flush_seconds
+        self._wall_clock = wall_clock
+
+    async def _send(self, subject: MeterSubject, operation: str, payload: dict[str, Any]) -> dict[str, Any]:
+        payload["legacyKey"] = subject.legacy_key
+        return await self._port.send(subject.name, operation, payload, self._timeout + ANSWER_GRACE_SECONDS)
 
     async def record_call(
-        self, key: str, *, plan: str, limit: int, rate_limit: int, now: float
+        self,
+        subject: MeterSubject,
+        *,
+        plan: str,
+        limit: int,
+        rate_limit: int,
+        now: float,
+        idempotency: Idempotency | None = None,
     ) -> MeteredCall:
-        stored = _current_record(await self._kv.get(key), now)
-        # From here to _remember() there is no await: concurrent calls in this isolate see
-        # each other's increments.
-        record = _merge_with_local(key, stored)
-        window = RateWindow(rate_limit, record.minute_count, (record.minute + 1) * 60)
-        if record.minute_count >= rate_limit:
-            raise rate_limited(window, now)
-        if record.count >= limit:
-            raise tier_limit_reached(Usage(record.count, limit, plan, record.period))
-        record.count += 1
-        record.minute_count += 1
-        today = datetime.fromtimestamp(now, tz=UTC).date().isoformat()
-        record.days[today] = record.days.get(today, 0) + 1
-        _remember(key, record)
-        metadata = {
-            "count": record.count,
-            "periodStart": record.period.start_iso,
-            "plan": plan,
+        """Counts one call, or raises 429 (rate) / 403 (monthly limit) / 503 without counting."""
+        period = month_period(now)
+        minute = int(now // 60)
+        payload: dict[str, Any] = {
+            "operation": secrets.token_hex(12),  # a retry of this operation is applied once
+            "period": period.start_iso,
+            "day": datetime.fromtimestamp(now, tz=UTC).date().isoformat(),
+            "window": minute,
+            "amount": 1,
             "limit": limit,
+            "windowLimit": rate_limit,
+            "labels": {"plan": plan, "limit": limit},
+            "snapshotKey": subject.snapshot_key,
+            "flushSeconds": self._flush_seconds,
+            "deadline": int((self._wall_clock() + self._timeout) * 1000),
+            "idempotency": idempotency.to_json() if idempotency else None,
         }
-        await self._kv.put(key, record.to_json(), metadata=metadata)
-        return MeteredCall(
-            usage=Usage(record.count, limit, plan, record.period),
-            rate=RateWindow(rate_limit, record.minute_count, window.reset_at),
-        )
+        try:
+            answer = await self._send(subject, "meter", payload)
+            return self._decide(answer, plan, limit, now)
+        except (MeterUnavailableError, _MalformedAnswerError) as error:
+            logger.warning("usage meter unavailable for %s: %s", subject.name, error)
+            raise meter_unavailable("the call was not counted") from None
+
+    def _decide(self, answer: dict[str, Any], plan: str, limit: int, now: float) -> MeteredCall:
+        decision = answer.get("decision")
+        if decision == "counted" and isinstance(answer.get("legacyBody"), str):
+            return _recorded_by_kv_meter(answer["legacyBody"])
+        if decision == "idempotency_conflict":
+            raise idempotency_key_reused()
+        if decision not in ("counted", "window_full", "limit_reached"):
+            raise MeterUnavailableError(f"decision {decision!r}")
+        usage = _labelled_usage(answer, plan, limit)
+        window = _integer(answer, "window")
+        rate = RateWindow(_integer(answer, "windowLimit"), _integer(answer, "windowCalls"), (window + 1) * 60)
+        if decision == "window_full":
+            raise rate_limited(rate, now)
+        if decision == "limit_reached":
+            raise tier_limit_reached(usage)
+        return MeteredCall(usage, rate, replayed=answer.get("replayed") is True)
+
+    async def peek(self, subject: MeterSubject, *, plan: str, limit: int, now: float) -> Usage:
+        """This period's usage, counting nothing (exact: read from the subject's object)."""
+        period = month_period(now)
+        try:
+            answer = await self._send(subject, "peek", {"period": period.start_iso})
+            days = answer.get("days")
+            if not isinstance(days, dict):
+                raise _MalformedAnswerError("days")
+            daily = {str(day): int(amount) for day, amount in days.items()}
+            return Usage(_integer(answer, "used"), limit, plan, period, daily)
+        except (MeterUnavailableError, _MalformedAnswerError, ValueError, TypeError) as error:
+            logger.warning("usage meter unavailable for %s: %s", subject.name, error)
+            raise meter_unavailable("usage cannot be read right now") from None

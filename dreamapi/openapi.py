@@ -77,8 +77,16 @@ WEBHOOK_RESULT = obj(
     {"received": BOOLEAN, "duplicate": BOOLEAN, "type": NULLABLE_STRING}, ("received", "duplicate")
 )
 HEALTH = obj(
-    {"status": {"const": "ok"}, "service": STRING, "time": STRING, "kv": {"type": OBJECT}}, ("status",)
+    {
+        "status": {"const": "ok"},
+        "service": STRING,
+        "time": STRING,
+        "kv": {"type": OBJECT},
+        "meterBound": BOOLEAN,
+    },
+    ("status",),
 )
+METER_UNAVAILABLE = ("The usage meter did not confirm in time; nothing counted; see Retry-After", ERROR)
 
 
 @dataclass(frozen=True)
@@ -133,7 +141,7 @@ def header(
 
 
 HEALTH_OPERATION = Operation(
-    "Liveness, and which KV namespaces are bound", responses={200: ("Healthy", HEALTH)}
+    "Liveness, and which KV namespaces and the usage meter are bound", responses={200: ("Healthy", HEALTH)}
 )
 
 

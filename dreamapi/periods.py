@@ -31,3 +31,11 @@ def seconds_until_next_month(epoch_seconds: float) -> float:
     period = month_period(epoch_seconds)
     next_start = datetime(period.end.year, period.end.month, period.end.day, tzinfo=UTC).timestamp()
     return next_start + 86_400 - epoch_seconds
+
+
+def period_starting(start_iso: str) -> Period:
+    """The month that begins on `start_iso` (YYYY-MM-01); ValueError for anything else."""
+    start = date.fromisoformat(start_iso)
+    if start.day != 1:
+        raise ValueError(f"{start_iso} does not start a month")
+    return Period(start, date(start.year, start.month, calendar.monthrange(start.year, start.month)[1]))

@@ -8,8 +8,10 @@ from typing import TypeVar
 
 from dreamapi.errors import ApiError
 from dreamapi.isolate_cache import ISOLATE_CACHE, IsolateCache
+from dreamapi.metering import UsageMeter
 from dreamapi.ports.clock import Clock
 from dreamapi.ports.kv import CountingKV, KVNamespace, KVOperationCount
+from dreamapi.ports.meter import CountingMeter, MeterOperationCount, MeterPort
 from dreamapi.ports.outbound import HttpClient
 from dreamapi.ports.signatures import RS256Verifier
 from dreamapi.settings import Settings
@@ -26,9 +28,11 @@ class Services:
     http: HttpClient
     rs256: RS256Verifier
     kv_bindings: Mapping[str, KVNamespace]
+    meter_port: MeterPort | None = None  # the USAGE_METER binding
     request_id: str = ""
     cache: IsolateCache = field(default_factory=lambda: ISOLATE_CACHE)
     kv_ops: KVOperationCount = field(default_factory=KVOperationCount)
+    meter_ops: MeterOperationCount = field(default_factory=MeterOperationCount)
 
     def kv(self, binding: str) -> KVNamespace:
         namespace = self.kv_bindings.get(binding)
@@ -39,6 +43,16 @@ class Services:
     async def cached(self, key: str, load: Callable[[], Awaitable[T]]) -> T:
         """`load()`, kept in the isolate for ISOLATE_CACHE_SECONDS (see dreamapi.isolate_cache)."""
         return await self.cache.get_or_load(key, self.settings.cache_seconds, load)
+
+    @property
+    def meter(self) -> UsageMeter:
+        if self.meter_port is None:
+            raise ApiError(503, "misconfigured", "The usage meter (USAGE_METER) is not bound to this worker")
+        return UsageMeter(
+            CountingMeter(self.meter_port, self.meter_ops),
+            timeout_seconds=self.settings.meter_timeout_seconds,
+            flush_seconds=self.settings.usage_snapshot_seconds,
+        )
 
     @property
     def tokens_kv(self) -> KVNamespace:

@@ -9,6 +9,8 @@ from urllib.parse import urlsplit
 
 DEFAULT_MAX_BODY_BYTES = 64 * 1024
 DEFAULT_CACHE_SECONDS = 30.0
+DEFAULT_METER_TIMEOUT_SECONDS = 5.0
+DEFAULT_USAGE_SNAPSHOT_SECONDS = 30
 
 T = TypeVar("T", int, float)
 
@@ -20,14 +22,19 @@ def origin_of(url: str) -> str | None:
     return f"{parts.scheme}://{parts.netloc}".lower()
 
 
-def _number(env: Mapping[str, str], name: str, default: T, parse: Callable[[str], T]) -> T:
+def _number(
+    env: Mapping[str, str], name: str, default: T, parse: Callable[[str], T], *, positive: bool = False
+) -> T:
     raw = env.get(name)
     if raw is None or str(raw).strip() == "":
         return default
     try:
-        return parse(str(raw).strip())
+        value = parse(str(raw).strip())
     except ValueError as error:
         raise ValueError(f"configuration variable {name} must be a number") from error
+    if positive and value <= 0:
+        raise ValueError(f"configuration variable {name} must be positive")
+    return value
 
 
 @dataclass(frozen=True)
@@ -39,6 +46,8 @@ class Settings:
     clock_offset_seconds: float
     cache_seconds: float
     expose_kv_ops: bool
+    meter_timeout_seconds: float
+    usage_snapshot_seconds: int
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -53,4 +62,10 @@ class Settings:
             clock_offset_seconds=_number(env, "CLOCK_OFFSET_SECONDS", 0.0, float),
             cache_seconds=_number(env, "ISOLATE_CACHE_SECONDS", DEFAULT_CACHE_SECONDS, float),
             expose_kv_ops=str(env.get("EXPOSE_KV_OPS") or "").lower() in ("1", "true", "yes"),
+            meter_timeout_seconds=_number(
+                env, "METER_TIMEOUT_SECONDS", DEFAULT_METER_TIMEOUT_SECONDS, float, positive=True
+            ),
+            usage_snapshot_seconds=_number(
+                env, "USAGE_SNAPSHOT_SECONDS", DEFAULT_USAGE_SNAPSHOT_SECONDS, int, positive=True
+            ),
         )

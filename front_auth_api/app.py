@@ -5,7 +5,9 @@ from __future__ import annotations
 from dreamapi.app import App
 from dreamapi.health import add_health_route
 from dreamapi.openapi import (
+    ERROR,
     ISSUED_KEY,
+    METER_UNAVAILABLE,
     OBJECT,
     STRING,
     TIER_LIMIT_REACHED,
@@ -37,7 +39,9 @@ def create_app() -> App:
                     "Counted",
                     obj({"success": {"const": True}, "userId": STRING, "usage": USAGE}, ("success", "usage")),
                 ),
-                403: ("Monthly limit reached (the spec's body)", TIER_LIMIT_REACHED),
+                403: ("Monthly limit reached (the spec's body); nothing counted", TIER_LIMIT_REACHED),
+                429: ("Per-minute rate limit reached; nothing counted", ERROR),
+                503: METER_UNAVAILABLE,
             },
         ),
     )
@@ -55,7 +59,8 @@ def create_app() -> App:
                         {"userId": STRING, "usage": USAGE, "subscription": {"type": OBJECT}, "daily": DAILY},
                         ("usage", "subscription", "daily"),
                     ),
-                )
+                ),
+                503: METER_UNAVAILABLE,
             },
         ),
     )

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from dreamapi import kvkeys
+from dreamapi import meter_subjects
 from dreamapi.credentials import iso_utc
 from dreamapi.developer_auth import authenticate_developer
 from dreamapi.http import Request, Response, json_response
-from dreamapi.metering import KVUsageMeter
 from dreamapi.services import Services
 from front_auth_api.billing_state import RATE_LIMIT_PER_MINUTE, load_billing
 
@@ -14,8 +13,8 @@ from front_auth_api.billing_state import RATE_LIMIT_PER_MINUTE, load_billing
 async def verify_auth(request: Request, services: Services) -> Response:
     developer = await authenticate_developer(request, services)
     billing = await load_billing(services.tokens_kv, developer.user_id)
-    call = await KVUsageMeter(services.usage_kv).record_call(
-        kvkeys.developer_usage(developer.user_id),
+    call = await services.meter.record_call(
+        meter_subjects.developer(developer.user_id),
         plan=billing.plan,
         limit=billing.monthly_limit,
         rate_limit=RATE_LIMIT_PER_MINUTE,
@@ -23,15 +22,15 @@ async def verify_auth(request: Request, services: Services) -> Response:
     )
     return json_response(
         {"success": True, "userId": developer.user_id, "usage": call.usage.to_json()},
-        headers=call.rate.headers(),
+        headers=call.headers(),
     )
 
 
 async def get_usage(request: Request, services: Services) -> Response:
     developer = await authenticate_developer(request, services)
     billing = await load_billing(services.tokens_kv, developer.user_id)
-    usage = await KVUsageMeter(services.usage_kv).peek(
-        kvkeys.developer_usage(developer.user_id),
+    usage = await services.meter.peek(
+        meter_subjects.developer(developer.user_id),
         plan=billing.plan,
         limit=billing.monthly_limit,
         now=services.clock.now(),

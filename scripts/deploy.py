@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
-"""Builds and deploys the three workers and the dashboard to one environment, then prints URLs.
+"""Builds and deploys the usage meter, the three workers and the dashboard to one environment,
+then prints URLs.
 
   python scripts/deploy.py --env production            (make deploy ENV=production)
   python scripts/deploy.py --env staging --dry-run     (bundles into build/deploy/<env>/<worker>)
 
 Uses the current wrangler pinned in scripts/deploy/ (the top-level 3.92.0 is for local dev).
-Workers first (api_multi, front_auth_api, oauth_api), then the dashboard, built with the
+The usage meter first (its migration creates the Durable Object class the others bind; it has
+no public URL), then api_multi, front_auth_api and oauth_api, then the dashboard, built with the
 workers' URLs, to the Pages project named in the top-level wrangler.toml.
 """
 
@@ -23,7 +25,7 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from scripts.wrangler_config import ENVIRONMENTS, ROOT, WORKERS, WorkerConfig, run_wrangler
+from scripts.wrangler_config import DEPLOY_ORDER, ENVIRONMENTS, METER, ROOT, WorkerConfig, run_wrangler
 
 WORKER_URL = re.compile(r"https://[A-Za-z0-9.-]+\.workers\.dev")
 PAGES_URL = re.compile(r"https://[A-Za-z0-9.-]+\.pages\.dev")
@@ -83,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     if not args.dry_run:
-        missing = {w: WorkerConfig(ROOT, w).unprovisioned(args.env) for w in WORKERS}
+        missing = {w: WorkerConfig(ROOT, w).unprovisioned(args.env) for w in DEPLOY_ORDER}
         if any(missing.values()):
             print(
                 f"KV namespaces of '{args.env}' are not provisioned: run "
@@ -92,9 +94,11 @@ def main(argv: list[str] | None = None) -> int:
             )
             return 2
     urls: dict[str, str | None] = {}
-    for worker in WORKERS:
-        urls[worker] = deploy_worker(worker, args.env, args.dry_run)
-        where = f"bundled into {bundle_dir(args.env, worker)}" if args.dry_run else urls[worker]
+    for worker in DEPLOY_ORDER:
+        url = deploy_worker(worker, args.env, args.dry_run)
+        if worker != METER:
+            urls[worker] = url
+        where = f"bundled into {bundle_dir(args.env, worker)}" if args.dry_run else (url or "deployed")
         print(f"{worker:<15} {where}")
     build_dashboard(urls)
     if args.dry_run:

@@ -6,10 +6,11 @@
   stripe          http://127.0.0.1:8791 (Stripe stand-in: API, checkout and portal pages, webhooks)
   customer idp    http://127.0.0.1:8792 (the end users' Clerk app stand-in, for api_multi JWTs)
   github          http://127.0.0.1:8793 (GitHub OAuth stand-in)
+  usage_meter     http://127.0.0.1:8794 (the Durable Object that counts; reached through the dev registry)
   dashboard       http://localhost:5173
 
-All three workers share the local KV state in .wrangler/state (as they share namespaces in
-production). Logs go to .wrangler/logs/<name>.log.
+All workers share the local state in .wrangler/state (KV, as they share namespaces in
+production, and the meter's Durable Objects). Logs go to .wrangler/logs/<name>.log.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from scripts import devstack
 
 STATE_DIR = devstack.ROOT / ".wrangler" / "state"
 LOG_DIR = devstack.ROOT / ".wrangler" / "logs"
+REGISTRY_DIR = devstack.ROOT / ".wrangler" / "registry"
 
 
 def _raise_keyboard_interrupt(*_: object) -> None:
@@ -63,6 +65,10 @@ def main() -> int:
         processes.append(stripe)
         devstack.wait_until_up(stripe, "/_standin/events", timeout=30)
         devstack.build_all_workers()
+        meter = devstack.start_worker(
+            devstack.METER, devstack.METER_PORT, STATE_DIR, LOG_DIR, registry=REGISTRY_DIR
+        )
+        processes.append(meter)
         workers = [
             devstack.start_worker(
                 name,
@@ -77,6 +83,7 @@ def main() -> int:
                     github.url,
                     f"http://127.0.0.1:{devstack.WORKER_PORTS[name]}",
                 ),
+                registry=REGISTRY_DIR,
             )
             for name in devstack.WORKERS
         ]
@@ -87,8 +94,9 @@ def main() -> int:
             devstack.dashboard_env({w.name: w.url for w in workers}, identity.url),
         )
         processes.append(dashboard)
-        with ThreadPoolExecutor(len(workers)) as pool:
-            for worker, seconds in zip(workers, pool.map(devstack.wait_until_up, workers), strict=True):
+        with ThreadPoolExecutor(len(workers) + 1) as pool:
+            everything = [meter, *workers]
+            for worker, seconds in zip(everything, pool.map(devstack.wait_until_up, everything), strict=True):
                 print(f"  {worker.name:<15} {worker.url:<24} ready after {seconds:.1f}s", flush=True)
         devstack.wait_until_up(dashboard, "/", timeout=30)
         print(f"  {'identity':<15} {identity.url}")

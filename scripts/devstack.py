@@ -2,6 +2,9 @@
 
 Workers run in the pinned wrangler (3.92.0, Pyodide embedded, works offline), all with one
 `--persist-to` folder so that they share local KV state, as they share namespaces in production.
+The Python workers reach the usage meter's Durable Object through wrangler's dev registry, a
+folder (WRANGLER_REGISTRY_PATH) that every process of one platform shares and no other run does:
+two platforms on one machine never bind each other's meter.
 """
 
 from __future__ import annotations
@@ -28,8 +31,11 @@ from scripts.standins import stripe as stripe_standin
 ROOT = Path(__file__).resolve().parent.parent
 WRANGLER = ROOT / "node_modules" / ".bin" / "wrangler"
 VENV_BIN = ROOT / ".venv" / "bin"
-WORKERS = ("api_multi", "front_auth_api", "oauth_api")
+WORKERS = ("api_multi", "front_auth_api", "oauth_api")  # the Python workers
+METER = "usage_meter"  # the JavaScript worker holding the usage meter's Durable Object
+FOLDERS = {**SOURCES, METER: ROOT / METER}
 WORKER_PORTS = {"api_multi": 8787, "front_auth_api": 8788, "oauth_api": 8789}
+METER_PORT = 8794
 IDENTITY_PORT = 8790
 STRIPE_PORT = 8791
 CUSTOMER_IDENTITY_PORT = 8792
@@ -73,6 +79,8 @@ def local_worker_vars(
         "CLERK_AUTHORIZED_PARTIES": dashboard_origin,
         "STRIPE_API_BASE": stripe_url,
         "STRIPE_SECRET_KEY": stripe_standin.DEFAULT_SECRET_KEY,
+        # dashboards locally see usage within seconds (production default: 30 s)
+        "USAGE_SNAPSHOT_SECONDS": "5",
     }
     specific = {
         "front_auth_api": {
@@ -195,12 +203,16 @@ def start_worker(
     persist_dir: Path,
     log_dir: Path,
     variables: Mapping[str, str] | None = None,
+    *,
+    registry: Path,
+    name: str | None = None,
 ) -> Process:
+    """`wrangler dev` of one worker (or the meter) in its own process group."""
     argv = [
         str(WRANGLER),
         "dev",
         "--config",
-        str(SOURCES[worker] / "wrangler.toml"),
+        str(FOLDERS[worker] / "wrangler.toml"),
         "--ip",
         "127.0.0.1",
         "--port",
@@ -210,12 +222,13 @@ def start_worker(
         "--persist-to",
         str(persist_dir),
         "--log-level",
-        "info",
+        os.environ.get("DREAMAPI_WRANGLER_LOG_LEVEL", "info"),
     ]
-    for name, value in (variables or {}).items():
-        argv += ["--var", f"{name}:{value}"]
+    for variable, value in (variables or {}).items():
+        argv += ["--var", f"{variable}:{value}"]
     # wrangler runs the [build] command in its working directory: the worker's folder.
-    return spawn(worker, argv, f"http://127.0.0.1:{port}", log_dir, cwd=SOURCES[worker])
+    env = {"WRANGLER_REGISTRY_PATH": str(registry)}
+    return spawn(name or worker, argv, f"http://127.0.0.1:{port}", log_dir, env, cwd=FOLDERS[worker])
 
 
 def start_kv_bridge(persist_dir: Path, port: int, log_dir: Path) -> Process:

@@ -52,6 +52,7 @@ const server = http.createServer(async (req, res) => {
     }
     return send(res, 405, { error: "method not allowed" });
   } catch (error) {
+    console.error(`kv bridge: ${req.method} ${req.url} failed: ${error}`);
     return send(res, 500, { error: String(error) });
   }
 });

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""Creates (or finds) the KV namespaces of one environment and writes their ids into the three
-workers' wrangler.toml. Idempotent: namespaces are found by title, so re-running creates nothing.
+"""Creates (or finds) the KV namespaces of one environment and writes their ids into the
+wrangler.toml of every worker that binds them (the three Python workers and usage_meter).
+Idempotent: namespaces are found by title, so re-running creates nothing.
 
   python scripts/provision.py --env production [--workers-subdomain SUB] [--dry-run]
 
@@ -19,7 +20,7 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from scripts.wrangler_config import ENVIRONMENTS, ROOT, WORKERS, WorkerConfig, run_wrangler
+from scripts.wrangler_config import DEPLOY_ORDER, ENVIRONMENTS, ROOT, WorkerConfig, run_wrangler
 
 BINDINGS = ("TOKENS_KV", "USAGE_KV")
 
@@ -49,7 +50,7 @@ def provision(
                     f"[dry-run] would find or create '{title(env, binding, preview)}' "
                     f"(wrangler kv namespace create {title(env, binding)}{flag})"
                 )
-        for worker in WORKERS:
+        for worker in DEPLOY_ORDER:
             print(f"[dry-run] would write the namespace ids into {worker}/wrangler.toml [env.{env}]")
         if workers_subdomain:
             print(
@@ -70,7 +71,7 @@ def provision(
                 raise SystemExit(f"wrangler reported success but no namespace titled {name} exists")
             print(f"created {name} = {found[name]}")
         ids[binding] = {"id": found[title(env, binding)], "preview_id": found[title(env, binding, True)]}
-    for worker in WORKERS:
+    for worker in DEPLOY_ORDER:
         config = WorkerConfig(root, worker)
         for binding, pair in ids.items():
             config.set_kv_ids(env, binding, pair["id"], pair["preview_id"])

@@ -56,6 +56,9 @@ async def serve(create_app: Callable[[], App], js_request: Any, js_env: Any) -> 
         http=workers.WorkersHttpClient(),
         rs256=workers.WebCryptoVerifier(),
         kv_bindings=kv_bindings,
+        meter_port=workers.DurableObjectMeter(js_env.USAGE_METER)
+        if getattr(js_env, "USAGE_METER", None) is not None
+        else None,
     )
     request = await workers.request_from_js(js_request, settings.max_body_bytes)
     response = await _app(create_app).handle(request, services)

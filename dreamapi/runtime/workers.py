@@ -5,6 +5,8 @@ Only imported inside workerd: `js` and `pyodide` exist nowhere else.
 
 from __future__ import annotations
 
+import asyncio
+import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -16,6 +18,7 @@ from pyodide.ffi import JsProxy, to_js  # type: ignore[import-not-found]
 
 from dreamapi.http import Headers, Request, Response
 from dreamapi.ports.kv import KeyInfo, KeyList, check_put_arguments
+from dreamapi.ports.meter import MeterUnavailableError
 from dreamapi.ports.outbound import OutboundError, OutboundResponse
 from dreamapi.ports.signatures import RsaPublicKey
 
@@ -110,6 +113,62 @@ class WorkersKV:
         ]
         complete = bool(result.get("list_complete", True))
         return KeyList(keys=keys, cursor=None if complete else result.get("cursor"), complete=complete)
+
+
+class _TransientMeterError(Exception):
+    pass
+
+
+class DurableObjectMeter:
+    """The usage meter port over the USAGE_METER Durable Object namespace (usage_meter/).
+
+    `stub.fetch` rather than RPC: RPC from Pyodide fails (DataCloneError) in the pinned runtime.
+    A call that fails in transit (a reset object, a lost connection) is retried within the
+    timeout: every operation carries an id the object remembers, so it is applied at most once.
+    """
+
+    RETRY_DELAYS_SECONDS = (0.05, 0.2, 0.5)
+
+    def __init__(self, namespace: Any) -> None:
+        self._namespace = namespace
+
+    async def send(
+        self, subject: str, operation: str, payload: dict[str, Any], timeout_seconds: float
+    ) -> dict[str, Any]:
+        try:
+            return await asyncio.wait_for(self._send(subject, operation, payload), timeout_seconds)
+        except TimeoutError:
+            raise MeterUnavailableError(f"{operation}: no answer within {timeout_seconds:.1f}s") from None
+
+    async def _send(self, subject: str, operation: str, payload: dict[str, Any]) -> dict[str, Any]:
+        body = json.dumps(payload)
+        for delay in (*self.RETRY_DELAYS_SECONDS, None):
+            try:
+                return await self._call(subject, operation, body)
+            except _TransientMeterError as error:
+                if delay is None:
+                    raise MeterUnavailableError(str(error)) from None
+                await asyncio.sleep(delay)
+        raise AssertionError("unreachable")
+
+    async def _call(self, subject: str, operation: str, body: str) -> dict[str, Any]:
+        try:
+            stub = self._namespace.get(self._namespace.idFromName(subject))
+            reply = await stub.fetch(f"https://usage-meter/{operation}", method="POST", body=body)
+            text = await reply.text()
+        except Exception as error:  # noqa: BLE001 - JS failures (network, reset object) arrive as JsException
+            raise _TransientMeterError(f"{operation}: {error.__class__.__name__}") from None
+        if reply.status == 400:  # the object refused what we sent: retrying cannot help
+            raise MeterUnavailableError(f"{operation}: refused: {text[:200]}")
+        if reply.status != 200:  # the object's own error, or a runtime's plain-text refusal
+            raise _TransientMeterError(f"{operation}: status {reply.status}: {text[:200]}")
+        try:
+            answer = json.loads(text)
+        except ValueError:
+            answer = None
+        if not isinstance(answer, dict):
+            raise MeterUnavailableError(f"{operation}: not a JSON object")
+        return answer
 
 
 class WorkersHttpClient:

@@ -63,6 +63,8 @@ export type Stats = {
   endUsers: { total: number; activeThisMonth: number; atOrOverLimit: number };
   calls: { thisMonth: number; byTier: Record<string, number> };
   revenue: { totalCents: number; currency: string; payments: number };
+  generatedAt: string;
+  callsShowWithinSeconds: number;
 };
 export type ConnectionStatus = {
   platformId: string | null;

@@ -4,6 +4,7 @@ and the provisioning, secrets and Stripe set-up scripts."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -15,7 +16,7 @@ import pytest
 from scripts import check_bundle, provision, set_secrets, setup_stripe
 from scripts.build import gzipped_size
 from scripts.standins.stripe import DEFAULT_SECRET_KEY, StripeStandin
-from scripts.wrangler_config import ENVIRONMENTS, PLACEHOLDER_ID, ROOT, WORKERS
+from scripts.wrangler_config import DEPLOY_ORDER, ENVIRONMENTS, METER, PLACEHOLDER_ID, ROOT, WORKERS
 
 FAKE_WRANGLER = Path(__file__).with_name("fake_wrangler.py")
 SIZE_BUDGET_BYTES = 3 * 1024 * 1024
@@ -31,7 +32,34 @@ def dry_run_bundles(request: pytest.FixtureRequest) -> tuple[str, dict[str, Path
         cwd=ROOT,
     )
     assert completed.returncode == 0, completed.stderr[-3000:]
-    return env, {worker: ROOT / "build" / "deploy" / env / worker for worker in WORKERS}
+    deployed = [line.split()[0] for line in completed.stdout.splitlines() if line.split()[:1]]
+    assert deployed[: len(DEPLOY_ORDER)] == list(DEPLOY_ORDER)  # the meter before what binds it
+    return env, {worker: ROOT / "build" / "deploy" / env / worker for worker in DEPLOY_ORDER}
+
+
+def test_the_meter_bundle_exports_its_durable_object(dry_run_bundles: tuple[str, dict[str, Path]]) -> None:
+    _, bundles = dry_run_bundles
+    (bundle,) = bundles[METER].glob("*.js")
+    source = bundle.read_text()
+    assert "UsageMeter = class extends DurableObject" in source
+    assert re.search(r"export \{[^}]*\bUsageMeter\b", source)  # the class the migration names
+    print(f"\n{METER}: {bundle.stat().st_size / 1024:.1f} KiB of JavaScript")
+
+
+def test_every_python_worker_binds_the_meter_of_its_environment() -> None:
+    meter = tomllib.loads((ROOT / METER / "wrangler.toml").read_text())
+    assert meter["migrations"][0]["new_sqlite_classes"] == ["UsageMeter"]
+    sections = {"": meter, **{env: meter["env"][env] for env in ENVIRONMENTS}}
+    for section in sections.values():
+        assert section["workers_dev"] is False  # reachable only through the binding
+        assert [b["class_name"] for b in section["durable_objects"]["bindings"]] == ["UsageMeter"]
+        assert [ns["binding"] for ns in section["kv_namespaces"]] == ["USAGE_KV"]
+    for worker in ("api_multi", "front_auth_api"):
+        config = tomllib.loads((ROOT / worker / "wrangler.toml").read_text())
+        for env, section in {"": config, **{env: config["env"][env] for env in ENVIRONMENTS}}.items():
+            (binding,) = section["durable_objects"]["bindings"]
+            assert (binding["name"], binding["class_name"]) == ("USAGE_METER", "UsageMeter")
+            assert binding["script_name"] == sections[env]["name"], (worker, env)
 
 
 @pytest.mark.parametrize("worker", WORKERS)
@@ -96,7 +124,7 @@ def fake_wrangler(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture()
 def config_copy(tmp_path: Path) -> Path:
     root = tmp_path / "repo"
-    for worker in WORKERS:
+    for worker in DEPLOY_ORDER:
         (root / worker).mkdir(parents=True)
         shutil.copy2(ROOT / worker / "wrangler.toml", root / worker / "wrangler.toml")
     return root
@@ -120,7 +148,7 @@ def test_provision_creates_once_and_writes_ids(fake_wrangler: Path, config_copy:
         "dream-api-staging-USAGE_KV_preview",
     ]
     ids = {ns["title"]: ns["id"] for ns in state["namespaces"]}
-    for worker in WORKERS:
+    for worker in DEPLOY_ORDER:
         config = tomllib.loads((config_copy / worker / "wrangler.toml").read_text())
         for namespace in config["env"]["staging"]["kv_namespaces"]:
             assert namespace["id"] == ids[f"dream-api-staging-{namespace['binding']}"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 from collections.abc import Iterator
 
 import httpx
@@ -13,7 +14,8 @@ import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
 
 from scripts import devstack
-from tests.runtime.platform import DASHBOARD_ORIGIN, Platform
+from scripts.local_platform import DASHBOARD_ORIGIN, Platform
+from tests.runtime.conftest import SNAPSHOT_SECONDS
 
 pytestmark = pytest.mark.runtime
 
@@ -113,8 +115,16 @@ def test_developer_journey(platform: Platform, dashboard: str, browser: Browser)
         headers={"authorization": f"Bearer {api_key}", "x-user-id": "enduser_1"},
     )
     assert reply.status_code == 200 and reply.json()["usage"]["plan"] == "hobby"
-    page.locator("#stats-title").locator("..").get_by_role("button", name="Refresh").click()
-    expect(page.get_by_test_id("stats-calls")).to_have_text("1")
+    refresh = page.locator("#stats-title").locator("..").get_by_role("button", name="Refresh")
+    refresh.click()
+    # the card says how late a call can show up; within that, a refresh shows it
+    expect(page.get_by_test_id("stats-freshness")).to_contain_text(f"within {SNAPSHOT_SECONDS} seconds")
+    calls = page.get_by_test_id("stats-calls")
+    deadline = time.monotonic() + SNAPSHOT_SECONDS + 10
+    while calls.inner_text() != "1" and time.monotonic() < deadline:
+        page.wait_for_timeout(500)
+        refresh.click()
+    expect(calls).to_have_text("1")
     expect(page.get_by_test_id("stats-users")).to_have_text("1")
 
     # hit the developer plan's limit, then upgrade through the Stripe stand-in's checkout

@@ -13,7 +13,7 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from tests.runtime.platform import Platform
+from scripts.local_platform import Platform
 
 pytestmark = pytest.mark.runtime
 

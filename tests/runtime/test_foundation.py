@@ -8,7 +8,7 @@ import secrets
 import httpx
 import pytest
 
-from tests.runtime.platform import DASHBOARD_ORIGIN, Platform
+from scripts.local_platform import DASHBOARD_ORIGIN, Platform
 
 pytestmark = pytest.mark.runtime
 

@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
+from scripts.local_platform import Platform
 from scripts.standins.stripe import DEFAULT_WEBHOOK_SECRET, sign
-from tests.runtime.platform import Platform
 
 pytestmark = pytest.mark.runtime
 

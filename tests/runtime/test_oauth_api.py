@@ -9,8 +9,8 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
+from scripts.local_platform import DASHBOARD_ORIGIN, Platform
 from scripts.standins.stripe import DEFAULT_SECRET_KEY
-from tests.runtime.platform import DASHBOARD_ORIGIN, Platform
 
 pytestmark = pytest.mark.runtime
 

@@ -1,43 +1,67 @@
-"""Monthly quota + per-minute rate limit in one KV record: one read and one write per call."""
+"""The Python half of metering: what UsageMeter asks the meter object, and how it answers the
+caller. The object itself (usage_meter/) is exercised in workerd by tests/runtime."""
 
 from __future__ import annotations
 
-import asyncio
-import json
+import hashlib
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
-from dreamapi import metering
 from dreamapi.errors import ApiError
-from dreamapi.metering import KVUsageMeter
-from dreamapi.periods import month_period, seconds_until_next_month
-from dreamapi.ports.kv import MemoryKV
+from dreamapi.http import Headers, Request
+from dreamapi.idempotency import idempotency_of
+from dreamapi.metering import ANSWER_GRACE_SECONDS, MeterSubject, UsageMeter
+from dreamapi.periods import month_period, period_starting, seconds_until_next_month
+from dreamapi.ports.meter import MeterUnavailableError
 
 NOV_15 = datetime(2026, 11, 15, 12, 0, 30, tzinfo=UTC).timestamp()
+WALL = 1_800_000_000.0
+SUBJECT = MeterSubject("end-user:plt_x:u1", legacy_key="usage:plt_x:u1", snapshot_key="usage:plt_x:u1")
 
 
-class CountingKV(MemoryKV):
-    def __init__(self) -> None:
-        super().__init__()
-        self.reads = self.writes = 0
+class ScriptedMeter:
+    """A meter port that records what it is asked and answers what the test scripts."""
 
-    async def get(self, key: str) -> str | None:
-        self.reads += 1
-        return await super().get(key)
+    def __init__(self, *answers: dict[str, Any] | Exception) -> None:
+        self.answers = list(answers)
+        self.sent: list[tuple[str, str, dict[str, Any], float]] = []
 
-    async def put(self, key: str, value: str, **kwargs: object) -> None:
-        self.writes += 1
-        await super().put(key, value, **kwargs)
-
-
-@pytest.fixture(autouse=True)
-def fresh_isolate() -> None:
-    metering._local_records.clear()
+    async def send(
+        self, subject: str, operation: str, payload: dict[str, Any], timeout_seconds: float
+    ) -> dict[str, Any]:
+        self.sent.append((subject, operation, dict(payload), timeout_seconds))
+        answer = self.answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
 
 
-def meter(kv: MemoryKV) -> KVUsageMeter:
-    return KVUsageMeter(kv)
+def meter(port: ScriptedMeter) -> UsageMeter:
+    return UsageMeter(port, timeout_seconds=3.0, flush_seconds=30, wall_clock=lambda: WALL)
+
+
+def counted(**fields: Any) -> dict[str, Any]:
+    answer = {
+        "decision": "counted",
+        "replayed": False,
+        "period": "2026-11-01",
+        "used": 4,
+        "calls": 4,
+        "limit": 5,
+        "window": int(NOV_15 // 60),
+        "windowCalls": 2,
+        "windowLimit": 100,
+        "labels": {"plan": "free", "limit": 5},
+    }
+    return {**answer, **fields}
+
+
+async def record(port: ScriptedMeter, **kwargs: Any) -> Any:
+    return await meter(port).record_call(
+        SUBJECT, plan="free", limit=5, rate_limit=100, now=kwargs.pop("now", NOV_15), **kwargs
+    )
 
 
 def test_month_periods() -> None:
@@ -45,116 +69,115 @@ def test_month_periods() -> None:
     assert (period.start_iso, period.end_iso) == ("2026-11-01", "2026-11-30")
     assert month_period(datetime(2028, 2, 10, tzinfo=UTC).timestamp()).end_iso == "2028-02-29"
     assert month_period(NOV_15 + seconds_until_next_month(NOV_15)).start_iso == "2026-12-01"
+    assert period_starting("2028-02-01").end_iso == "2028-02-29"
+    for bad in ("2026-11-02", "garbage", ""):
+        with pytest.raises(ValueError):
+            period_starting(bad)
 
 
-async def test_counts_until_the_limit_then_403_without_writing() -> None:
-    kv = CountingKV()
-    for expected in range(1, 4):
-        call = await meter(kv).record_call("usage:u", plan="free", limit=3, rate_limit=100, now=NOV_15)
-        assert call.usage.count == expected and call.usage.remaining == 3 - expected
-    assert (kv.reads, kv.writes) == (3, 3)
+async def test_a_call_asks_the_object_with_our_clock_limits_and_deadline() -> None:
+    port = ScriptedMeter(counted(), counted())
+    call = await record(port)
+    subject, operation, payload, timeout = port.sent[0]
+    assert (subject, operation) == ("end-user:plt_x:u1", "meter")
+    assert timeout == 3.0 + ANSWER_GRACE_SECONDS
+    assert payload["period"] == "2026-11-01" and payload["day"] == "2026-11-15"
+    assert payload["window"] == int(NOV_15 // 60)
+    assert (payload["amount"], payload["limit"], payload["windowLimit"]) == (1, 5, 100)
+    assert payload["labels"] == {"plan": "free", "limit": 5}
+    assert payload["deadline"] == int((WALL + 3.0) * 1000)  # real time, not the metering clock
+    assert payload["legacyKey"] == payload["snapshotKey"] == "usage:plt_x:u1"
+    assert payload["flushSeconds"] == 30 and payload["idempotency"] is None
+    await record(port)
+    assert port.sent[1][2]["operation"] != payload["operation"]  # one id per operation
+    assert (call.usage.count, call.usage.remaining, call.usage.plan) == (4, 1, "free")
+    assert call.headers() == {
+        "x-ratelimit-limit": "100",
+        "x-ratelimit-remaining": "98",
+        "x-ratelimit-reset": str((int(NOV_15 // 60) + 1) * 60),
+    }
+
+
+async def test_a_replay_answers_what_was_recorded_and_says_so() -> None:
+    port = ScriptedMeter(counted(replayed=True, used=2, labels={"plan": "pro", "limit": 50}, limit=50))
+    call = await record(port)
+    assert call.replayed and call.headers() == {"idempotent-replayed": "true"}
+    assert (call.usage.count, call.usage.limit, call.usage.plan) == (2, 50, "pro")
+
+
+async def test_a_full_window_is_429_with_the_seconds_left_in_the_minute() -> None:
+    port = ScriptedMeter(counted(decision="window_full", windowCalls=100))
     with pytest.raises(ApiError) as raised:
-        await meter(kv).record_call("usage:u", plan="free", limit=3, rate_limit=100, now=NOV_15)
+        await record(port)
+    assert raised.value.status == 429 and raised.value.error == "rate_limited"
+    assert raised.value.headers["retry-after"] == "30"  # NOV_15 is 30 s into its minute
+    assert raised.value.headers["x-ratelimit-remaining"] == "0"
+
+
+async def test_an_exhausted_month_is_the_specs_403() -> None:
+    port = ScriptedMeter(counted(decision="limit_reached", used=5))
+    with pytest.raises(ApiError) as raised:
+        await record(port)
     assert raised.value.status == 403
     assert raised.value.body() == {
         "error": "Tier limit reached",
         "message": "Please upgrade to unlock more requests",
-        "count": 3,
-        "limit": 3,
+        "count": 5,
+        "limit": 5,
         "plan": "free",
     }
-    assert kv.writes == 3
 
 
-async def test_rate_window_is_the_calendar_minute() -> None:
-    kv = MemoryKV()
-    for _ in range(2):
-        await meter(kv).record_call("usage:u", plan="paid", limit=500, rate_limit=2, now=NOV_15)
+async def test_a_key_reused_with_other_parameters_is_422() -> None:
     with pytest.raises(ApiError) as raised:
-        await meter(kv).record_call("usage:u", plan="paid", limit=500, rate_limit=2, now=NOV_15 + 1)
-    assert raised.value.status == 429
-    assert raised.value.headers["retry-after"] == "29"
-    assert raised.value.headers["x-ratelimit-remaining"] == "0"
-    next_minute = await meter(kv).record_call(
-        "usage:u", plan="paid", limit=500, rate_limit=2, now=NOV_15 + 30
+        await record(ScriptedMeter({"decision": "idempotency_conflict"}))
+    assert raised.value.status == 422 and raised.value.error == "idempotency_key_reused"
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        MeterUnavailableError("meter: no answer within 4.0s"),
+        {"decision": "deadline_passed"},
+        {"decision": "something new"},
+        counted(used="four"),
+        counted(period="2026-11-07"),
+    ],
+)
+async def test_anything_but_a_clear_answer_is_503_and_not_counted(answer: Any) -> None:
+    with pytest.raises(ApiError) as raised:
+        await record(ScriptedMeter(answer))
+    assert raised.value.status == 503 and raised.value.error == "meter_unavailable"
+    assert "not counted" in raised.value.message
+    assert raised.value.headers["retry-after"] == "2"
+
+
+async def test_an_answer_the_kv_meter_recorded_is_replayed_as_it_was() -> None:
+    body = (
+        '{"success":true,"userId":"u1","platformId":"plt_x","usage":{"count":7,"limit":100,'
+        '"plan":"pro","periodStart":"2026-11-01","periodEnd":"2026-11-30","remaining":93}}'
     )
-    assert next_minute.usage.count == 3 and next_minute.rate.remaining == 1
+    call = await record(ScriptedMeter({"decision": "counted", "replayed": True, "legacyBody": body}))
+    assert call.replayed and call.rate is None
+    assert call.usage.to_json() == {
+        "count": 7,
+        "limit": 100,
+        "plan": "pro",
+        "periodStart": "2026-11-01",
+        "periodEnd": "2026-11-30",
+        "remaining": 93,
+    }
 
 
-async def test_a_new_month_resets_lazily_and_peek_counts_nothing() -> None:
-    kv = MemoryKV()
-    await meter(kv).record_call("usage:u", plan="free", limit=5, rate_limit=100, now=NOV_15)
-    december = NOV_15 + seconds_until_next_month(NOV_15) + 60
-    assert (await meter(kv).peek("usage:u", plan="free", limit=5, now=december)).count == 0
-    assert (await meter(kv).peek("usage:u", plan="free", limit=5, now=NOV_15)).count == 1
-    call = await meter(kv).record_call("usage:u", plan="free", limit=5, rate_limit=100, now=december)
-    assert call.usage.count == 1 and call.usage.period.start_iso == "2026-12-01"
-
-
-async def test_reads_the_specs_record_shape_and_survives_garbage() -> None:
-    kv = MemoryKV()
-    spec_record = {"usageCount": 4, "plan": "free", "periodStart": "2026-11-01", "periodEnd": "2026-11-30"}
-    await kv.put("usage:a", json.dumps(spec_record))
-    await kv.put("usage:b", "not json")
-    assert (await meter(kv).peek("usage:a", plan="free", limit=5, now=NOV_15)).count == 4
-    assert (await meter(kv).peek("usage:b", plan="free", limit=5, now=NOV_15)).count == 0
-
-
-class SlowKV(MemoryKV):
-    """Yields to the event loop inside every operation, like a real KV round trip."""
-
-    async def get(self, key: str) -> str | None:
-        await asyncio.sleep(0)
-        return await super().get(key)
-
-    async def put(self, key: str, value: str, **kwargs: object) -> None:
-        await asyncio.sleep(0)
-        await super().put(key, value, **kwargs)
-
-
-async def _outcomes(kv: MemoryKV, calls: int, limit: int, rate_limit: int) -> list[int]:
-    async def one() -> int:
-        try:
-            await meter(kv).record_call("usage:u", plan="p", limit=limit, rate_limit=rate_limit, now=NOV_15)
-        except ApiError as error:
-            return error.status
-        return 200
-
-    return list(await asyncio.gather(*(one() for _ in range(calls))))
-
-
-async def test_concurrent_calls_in_one_isolate_are_all_counted() -> None:
-    kv = SlowKV()
-    assert (await _outcomes(kv, 50, limit=1000, rate_limit=1000)).count(200) == 50
-    assert (await meter(kv).peek("usage:u", plan="p", limit=1000, now=NOV_15)).count == 50
-    assert json.loads(await kv.get("usage:u"))["count"] in range(1, 51)  # KV itself may lag behind
-
-
-async def test_a_burst_cannot_pass_the_rate_or_the_monthly_limit() -> None:
-    outcomes = await _outcomes(SlowKV(), 40, limit=1000, rate_limit=20)
-    assert (outcomes.count(200), outcomes.count(429)) == (20, 20)
-    metering._local_records.clear()
-    outcomes = await _outcomes(SlowKV(), 12, limit=5, rate_limit=100)
-    assert (outcomes.count(200), outcomes.count(403)) == (5, 7)
-
-
-async def test_without_the_isolate_record_the_read_modify_write_loses_counts(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """Why the isolate record exists: as if every call ran in its own isolate, KV alone over-admits."""
-    monkeypatch.setattr(metering, "_remember", lambda key, record: None)
-    outcomes = await _outcomes(SlowKV(), 40, limit=1000, rate_limit=20)
-    assert outcomes.count(200) == 40  # the 20-a-minute limit did not hold
-
-
-async def test_the_record_keeps_this_months_calls_per_day() -> None:
-    kv = SlowKV()
-    day = 86_400
-    for offset in (0, 0, day, 3 * day):
-        await meter(kv).record_call("usage:d", plan="p", limit=100, rate_limit=100, now=NOV_15 + offset)
-    metering._local_records.clear()  # read back from KV alone
-    usage = await meter(kv).peek("usage:d", plan="p", limit=100, now=NOV_15 + 3 * day)
-    assert usage.daily == {"2026-11-15": 2, "2026-11-16": 1, "2026-11-18": 1}
+async def test_peek_reads_this_periods_counts_and_days() -> None:
+    days = {"2026-11-15": 2, "2026-11-16": 1, "2026-11-18": 1}
+    port = ScriptedMeter({"period": "2026-11-01", "used": 4, "calls": 4, "days": days, "labels": {}})
+    usage = await meter(port).peek(SUBJECT, plan="paid", limit=500, now=NOV_15 + 3 * 86_400)
+    assert port.sent[0][1] == "peek" and port.sent[0][2] == {
+        "period": "2026-11-01",
+        "legacyKey": SUBJECT.legacy_key,
+    }
+    assert (usage.count, usage.limit, usage.plan) == (4, 500, "paid")
     series = usage.daily_series("2026-11-18")
     assert len(series) == 18 and series[0] == {"date": "2026-11-01", "count": 0}
     assert series[-4:] == [
@@ -163,3 +186,29 @@ async def test_the_record_keeps_this_months_calls_per_day() -> None:
         {"date": "2026-11-17", "count": 0},
         {"date": "2026-11-18", "count": 1},
     ]
+    with pytest.raises(ApiError) as raised:
+        await meter(ScriptedMeter(MeterUnavailableError("down"))).peek(SUBJECT, plan="p", limit=1, now=NOV_15)
+    assert raised.value.status == 503
+
+
+def request_with(headers: dict[str, str]) -> Request:
+    return Request.from_url("POST", "/api/data", Headers(headers))
+
+
+def test_idempotency_keys_are_hashed_and_fingerprinted() -> None:
+    assert idempotency_of(request_with({}), {"plan": None}) is None
+    first = idempotency_of(
+        request_with({"idempotency-key": "order-1"}), {"plan": None}, lambda k: f"idem:{k}"
+    )
+    assert first is not None
+    # the same digest the KV meter used, so its markers are found during the upgrade
+    assert first.key == hashlib.sha256(b"order-1").hexdigest()[:32]
+    assert first.legacy_key == f"idem:{first.key}"
+    assert "order-1" not in str(first.to_json())
+    other_plan = idempotency_of(request_with({"idempotency-key": "order-1"}), {"plan": "pro"})
+    assert other_plan is not None and other_plan.key == first.key
+    assert other_plan.fingerprint != first.fingerprint
+    for bad in ("", "has space", "x" * 256, "tab\t"):
+        with pytest.raises(ApiError) as raised:
+            idempotency_of(request_with({"idempotency-key": bad}), {})
+        assert raised.value.status == 400 and raised.value.error == "invalid_idempotency_key"

@@ -162,3 +162,87 @@ async def test_the_sdk_request_wrapper_is_unwrapped(workers: types.ModuleType) -
     wrapper = types.SimpleNamespace(js_object=inner)
     request = await workers.request_from_js(wrapper, max_body_bytes=100)
     assert request.path == "/health" and request.query == {"x": ["1"]}
+
+
+class FakeStubReply:
+    def __init__(self, status: int, text: str) -> None:
+        self.status, self._text = status, text
+
+    async def text(self) -> str:
+        return self._text
+
+
+class FakeNamespace:
+    """A Durable Object namespace whose stubs answer from a script (an exception = a failure in transit)."""
+
+    def __init__(self, *outcomes: FakeStubReply | Exception) -> None:
+        self.outcomes = list(outcomes)
+        self.calls: list[tuple[str, str, str]] = []
+
+    def idFromName(self, name: str) -> str:  # noqa: N802 - JS name
+        return f"id:{name}"
+
+    def get(self, object_id: str) -> Any:
+        async def fetch(url: str, method: str, body: str) -> FakeStubReply:
+            self.calls.append((object_id, url, body))
+            outcome = self.outcomes.pop(0)
+            if isinstance(outcome, Exception):
+                raise outcome
+            return outcome
+
+        return types.SimpleNamespace(fetch=fetch)
+
+
+@pytest.fixture()
+def fast_retries(workers: types.ModuleType, monkeypatch: pytest.MonkeyPatch) -> types.ModuleType:
+    monkeypatch.setattr(workers.DurableObjectMeter, "RETRY_DELAYS_SECONDS", (0, 0, 0))
+    return workers
+
+
+async def test_meter_calls_are_retried_in_transit_with_the_same_operation(
+    fast_retries: types.ModuleType,
+) -> None:
+    namespace = FakeNamespace(
+        RuntimeError("Network connection lost"),
+        FakeStubReply(503, "Your worker restarted mid-request."),
+        FakeStubReply(200, '{"decision": "counted"}'),
+    )
+    answer = await fast_retries.DurableObjectMeter(namespace).send("s1", "meter", {"operation": "op1"}, 5)
+    assert answer == {"decision": "counted"}
+    assert [call[0] for call in namespace.calls] == ["id:s1"] * 3
+    assert {call[1] for call in namespace.calls} == {"https://usage-meter/meter"}
+    assert len({call[2] for call in namespace.calls}) == 1  # the same body, so the same operation id
+
+
+async def test_meter_failures_end_as_unavailable(fast_retries: types.ModuleType) -> None:
+    from dreamapi.ports.meter import MeterUnavailableError
+
+    meter = fast_retries.DurableObjectMeter
+    down = FakeNamespace(*[RuntimeError("Network connection lost")] * 4)
+    with pytest.raises(MeterUnavailableError, match="RuntimeError"):
+        await meter(down).send("s1", "meter", {}, 5)
+    assert len(down.calls) == 4  # the first try and three retries
+    refused = FakeNamespace(FakeStubReply(400, '{"error":"bad_meter_request"}'))
+    with pytest.raises(MeterUnavailableError, match="refused"):
+        await meter(refused).send("s1", "meter", {}, 5)
+    assert len(refused.calls) == 1  # retrying cannot fix what we sent
+    garbage = FakeNamespace(FakeStubReply(200, "<html>"))
+    with pytest.raises(MeterUnavailableError, match="not a JSON object"):
+        await meter(garbage).send("s1", "peek", {}, 5)
+
+
+async def test_a_meter_that_does_not_answer_in_time_is_unavailable(workers: types.ModuleType) -> None:
+    import asyncio
+
+    from dreamapi.ports.meter import MeterUnavailableError
+
+    class Hung(FakeNamespace):
+        def get(self, object_id: str) -> Any:
+            async def fetch(url: str, method: str, body: str) -> FakeStubReply:
+                await asyncio.sleep(10)
+                raise AssertionError("unreachable")
+
+            return types.SimpleNamespace(fetch=fetch)
+
+    with pytest.raises(MeterUnavailableError, match=r"no answer within 0\.1s"):
+        await workers.DurableObjectMeter(Hung()).send("s1", "meter", {}, 0.1)

@@ -32,6 +32,12 @@ export function StatsCard() {
         </dl>
       )}
       {data && data.endUsers.total === 0 && <p className="empty">No end-user calls yet — try the quick start below.</p>}
+      {data && (
+        <p className="empty" data-testid="stats-freshness">
+          As of {new Date(data.generatedAt).toLocaleTimeString()}; a call shows up here within{" "}
+          {data.callsShowWithinSeconds} seconds.
+        </p>
+      )}
       <button className="secondary" onClick={() => setFresh((n) => n + 1)}>Refresh</button>
     </section>
   );

@@ -1,0 +1,64 @@
+"""What the runtime tests of api_multi share: registering platforms, end-user headers, tiers,
+concurrent calls, and waiting for what is eventually consistent (dashboard snapshots)."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+import httpx
+
+from scripts.local_platform import Platform
+
+SPEC_LIMIT_BODY = {"error": "Tier limit reached", "message": "Please upgrade to unlock more requests"}
+T = TypeVar("T")
+
+
+def register(api_multi: httpx.Client) -> tuple[str, str]:
+    reply = api_multi.post(
+        "/api/developer/register", json={"email": f"dev-{secrets.token_hex(5)}@example.com"}
+    )
+    assert reply.status_code == 201, reply.text
+    return reply.json()["platformId"], reply.json()["apiKey"]
+
+
+def key_headers(api_key: str, user_id: str | None = None, plan: str | None = None) -> dict[str, str]:
+    headers = {"authorization": f"Bearer {api_key}"}
+    if user_id is not None:
+        headers["x-user-id"] = user_id
+    if plan is not None:
+        headers["x-user-plan"] = plan
+    return headers
+
+
+def jwt_headers(
+    platform: Platform, platform_id: str, user_id: str, plan: str | None = None
+) -> dict[str, str]:
+    metadata = {"platformId": platform_id, **({"plan": plan} if plan else {})}
+    token = platform.customer_identity.issue(user_id, public_metadata=metadata)
+    return {"authorization": f"Bearer {token}"}
+
+
+def new_user() -> str:
+    return "enduser_" + secrets.token_hex(6)
+
+
+def put_tiers(api_multi: httpx.Client, api_key: str, tiers: list[dict]) -> httpx.Response:
+    return api_multi.put("/api/developer/tiers", json={"tiers": tiers}, headers=key_headers(api_key))
+
+
+def operations(reply: httpx.Response, header: str = "x-kv-ops") -> dict[str, int]:
+    """The storage operations a call cost, as the worker counted them (EXPOSE_KV_OPS)."""
+    return {k: int(v) for k, v in (part.split("=") for part in reply.headers[header].split(";"))}
+
+
+def eventually(read: Callable[[], T], done: Callable[[T], bool], timeout: float = 15.0) -> T:
+    """`read()` until `done(value)`; the last value either way (the caller asserts on it)."""
+    deadline = time.monotonic() + timeout
+    value = read()
+    while not done(value) and time.monotonic() < deadline:
+        time.sleep(0.25)
+        value = read()
+    return value

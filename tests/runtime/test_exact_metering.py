@@ -1,0 +1,213 @@
+"""Exact metering across locations: two api_multi processes (two isolates, as two Cloudflare
+locations would be) count through one usage meter, calls taking turns between them."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+
+from dreamapi.periods import month_period
+from scripts import devstack
+from scripts.local_platform import Platform, concurrently, wait_for_a_fresh_minute
+from tests.runtime.conftest import CACHE_SECONDS
+from tests.runtime.helpers import (
+    SPEC_LIMIT_BODY,
+    eventually,
+    key_headers,
+    new_user,
+    operations,
+    put_tiers,
+    register,
+)
+
+pytestmark = pytest.mark.runtime
+
+
+@pytest.fixture(scope="module")
+def locations(platform: Platform) -> Iterator[list[str]]:
+    """The platform's api_multi and a second process of it: same KV state, same meter."""
+    second = platform.start_worker("api_multi", "api_multi-location-b")
+    try:
+        devstack.wait_until_up(second)
+        yield [platform.workers["api_multi"].url, second.url]
+    finally:
+        second.stop()
+
+
+def platform_with_tier(api_multi: httpx.Client, **tier: int) -> tuple[str, str]:
+    platform_id, api_key = register(api_multi)
+    reply = put_tiers(api_multi, api_key, [{"name": "metered", "default": True, **tier}])
+    assert reply.status_code == 200, reply.text
+    return platform_id, api_key
+
+
+def usage_at(url: str, api_key: str, user: str) -> int:
+    reply = httpx.get(f"{url}/api/usage", headers=key_headers(api_key, user), timeout=30)
+    assert reply.status_code == 200, reply.text
+    return int(reply.json()["usage"]["count"])
+
+
+def test_200_concurrent_calls_for_one_user_are_all_answered_and_all_counted(
+    api_multi: httpx.Client, locations: list[str]
+) -> None:
+    _, api_key = platform_with_tier(api_multi, limit=1_000_000, rateLimit=100_000)
+    user = new_user()
+    replies = asyncio.run(concurrently(locations, [key_headers(api_key, user)] * 200))
+    statuses = [reply.status_code for reply in replies]
+    print(f"\n200 concurrent calls, two locations: {statuses.count(200)} answered 200")
+    assert statuses == [200] * 200
+    # every call saw its own increment: the counts handed out are exactly 1..200
+    assert sorted(reply.json()["usage"]["count"] for reply in replies) == list(range(1, 201))
+    assert [usage_at(url, api_key, user) for url in locations] == [200, 200]
+
+
+def test_a_burst_across_locations_cannot_pass_the_per_minute_limit(
+    api_multi: httpx.Client, locations: list[str]
+) -> None:
+    _, api_key = platform_with_tier(api_multi, limit=1_000_000, rateLimit=20)
+    user = new_user()
+    wait_for_a_fresh_minute()
+    replies = asyncio.run(concurrently(locations, [key_headers(api_key, user)] * 40))
+    statuses = [reply.status_code for reply in replies]
+    assert (statuses.count(200), statuses.count(429)) == (20, 20)
+    limited = next(reply for reply in replies if reply.status_code == 429)
+    assert limited.json()["error"] == "rate_limited"
+    assert limited.headers["x-ratelimit-remaining"] == "0" and int(limited.headers["retry-after"]) >= 1
+    assert usage_at(locations[1], api_key, user) == 20  # refused calls counted nothing
+
+
+def test_the_monthly_limit_holds_across_locations(api_multi: httpx.Client, locations: list[str]) -> None:
+    _, api_key = platform_with_tier(api_multi, limit=50, rateLimit=100_000)
+    user = new_user()
+    replies = asyncio.run(concurrently(locations, [key_headers(api_key, user)] * 80))
+    statuses = [reply.status_code for reply in replies]
+    assert (statuses.count(200), statuses.count(403)) == (50, 30)
+    refused = [reply.json() for reply in replies if reply.status_code == 403]
+    assert all(body == {**SPEC_LIMIT_BODY, "count": 50, "limit": 50, "plan": "metered"} for body in refused)
+    assert usage_at(locations[0], api_key, user) == 50
+
+
+def test_concurrent_retries_with_one_idempotency_key_count_once(
+    api_multi: httpx.Client, locations: list[str]
+) -> None:
+    _, api_key = platform_with_tier(api_multi, limit=1_000, rateLimit=1_000)
+    user = new_user()
+    headers = {**key_headers(api_key, user), "idempotency-key": "order-" + new_user()}
+    replies = asyncio.run(concurrently(locations, [headers] * 10))
+    assert [reply.status_code for reply in replies] == [200] * 10
+    assert len({reply.content for reply in replies}) == 1  # every body identical
+    replayed = [reply.headers.get("idempotent-replayed") for reply in replies]
+    assert replayed.count("true") == 9 and replayed.count(None) == 1
+    assert replies[0].json()["usage"]["count"] == 1
+    assert [usage_at(url, api_key, user) for url in locations] == [1, 1]
+    later = httpx.post(f"{locations[1]}/api/data", headers=headers)
+    assert later.content == replies[0].content and later.headers["idempotent-replayed"] == "true"
+
+
+def test_an_idempotency_key_reused_with_other_parameters_is_422_and_counts_nothing(
+    api_multi: httpx.Client, locations: list[str]
+) -> None:
+    _, api_key = register(api_multi)
+    user = new_user()
+    headers = {**key_headers(api_key, user, "free"), "idempotency-key": "k-" + new_user()}
+    assert httpx.post(f"{locations[0]}/api/data", headers=headers).status_code == 200
+    reused = httpx.post(f"{locations[1]}/api/data", headers={**headers, "x-user-plan": "paid"})
+    assert reused.status_code == 422 and reused.json()["error"] == "idempotency_key_reused"
+    assert usage_at(locations[0], api_key, user) == 1
+
+
+def test_a_refused_call_records_nothing_for_its_idempotency_key(
+    api_multi: httpx.Client, locations: list[str]
+) -> None:
+    """A 403 is not kept as the key's answer: once the limit is raised, the same retry counts."""
+    _, api_key = platform_with_tier(api_multi, limit=1, rateLimit=100)
+    user = new_user()
+    assert httpx.post(f"{locations[0]}/api/data", headers=key_headers(api_key, user)).status_code == 200
+    retry = {**key_headers(api_key, user), "idempotency-key": "after-upgrade"}
+    assert httpx.post(f"{locations[1]}/api/data", headers=retry).status_code == 403
+    put_tiers(api_multi, api_key, [{"name": "metered", "limit": 5, "default": True}])
+    time.sleep(CACHE_SECONDS + 0.5)  # the tier config cached in the other location ages out
+    reply = httpx.post(f"{locations[1]}/api/data", headers=retry)
+    assert reply.status_code == 200 and "idempotent-replayed" not in reply.headers
+    assert reply.json()["usage"]["count"] == 2
+
+
+def test_the_dashboard_counts_every_call_of_every_user_from_both_locations(
+    api_multi: httpx.Client, locations: list[str]
+) -> None:
+    _, api_key = platform_with_tier(api_multi, limit=1_000, rateLimit=1_000)
+    users = [new_user() for _ in range(50)]
+    replies = asyncio.run(concurrently(locations, [key_headers(api_key, user) for user in users] * 2))
+    assert [(reply.status_code, reply.text) for reply in replies if reply.status_code != 200] == []
+    assert all(operations(reply)["writes"] == 0 for reply in replies)  # no KV write on a metered call
+    stats = eventually(
+        lambda: api_multi.get("/api/developer/dashboard?refresh=1", headers=key_headers(api_key)).json(),
+        lambda stats: stats["calls"]["thisMonth"] == 100,
+    )
+    assert stats["calls"]["thisMonth"] == 100 and stats["endUsers"]["total"] == 50
+
+
+def test_usage_counted_by_the_kv_meter_is_taken_over(
+    platform: Platform, api_multi: httpx.Client, locations: list[str]
+) -> None:
+    """A running platform upgraded to the meter object loses no count and counts no retry twice."""
+    platform_id, api_key = platform_with_tier(api_multi, limit=100, rateLimit=100)
+    user = new_user()
+    now = time.time()
+    today = datetime.fromtimestamp(now, tz=UTC).date().isoformat()
+    record = {
+        "count": 7,
+        "periodStart": month_period(now).start_iso,
+        "periodEnd": month_period(now).end_iso,
+        "minute": int(now // 60),
+        "minuteCount": 2,
+        "days": {today: 7},
+    }
+    platform.kv.put("USAGE_KV", f"usage:{platform_id}:{user}", json.dumps(record))
+    earlier_answer = {
+        "success": True,
+        "userId": user,
+        "platformId": platform_id,
+        "usage": {
+            "count": 7,
+            "limit": 100,
+            "plan": "metered",
+            "periodStart": record["periodStart"],
+            "periodEnd": record["periodEnd"],
+            "remaining": 93,
+        },
+    }
+    key_hash = hashlib.sha256(b"order-before-upgrade").hexdigest()[:32]
+    platform.kv.put(
+        "USAGE_KV", f"idem:{platform_id}:{user}:{key_hash}", json.dumps(earlier_answer), ttl=86_400
+    )
+
+    retry = {**key_headers(api_key, user), "idempotency-key": "order-before-upgrade"}
+    replayed = httpx.post(f"{locations[0]}/api/data", headers=retry)
+    assert replayed.status_code == 200 and replayed.headers["idempotent-replayed"] == "true"
+    assert replayed.json() == earlier_answer
+    assert usage_at(locations[1], api_key, user) == 7
+    counted = httpx.post(f"{locations[1]}/api/data", headers=key_headers(api_key, user))
+    assert counted.json()["usage"]["count"] == 8
+    assert httpx.post(f"{locations[0]}/api/data", headers=retry).json() == earlier_answer
+
+
+def test_the_developer_plan_counted_by_the_kv_meter_is_taken_over(
+    platform: Platform, front_auth_api: httpx.Client
+) -> None:
+    user_id = "user_" + new_user()
+    period = month_period(time.time())
+    platform.kv.put(
+        "USAGE_KV", f"usage:{user_id}", json.dumps({"usageCount": 3, "periodStart": period.start_iso})
+    )
+    token = platform.developer_token(user_id)
+    reply = front_auth_api.post("/verify-auth", headers={"authorization": f"Bearer {token}"})
+    assert reply.status_code == 200, reply.text
+    assert (reply.json()["usage"]["count"], reply.json()["usage"]["limit"]) == (4, 5)

@@ -1,0 +1,342 @@
+/**
+ * dream-api's usage meter: one Durable Object per metered subject (an end user of a platform,
+ * or a developer's own plan), counting exactly.
+ *
+ * It holds counters, not policy. The Python workers decide tiers and limits and pass in
+ * everything a decision needs: the period, day and rate-window keys (their clock), the amount,
+ * the limits, labels to keep beside the counters, and an idempotency record to keep.
+ * A Durable Object runs one event at a time and SQLite calls are synchronous, so the check and
+ * the increment below happen with no await in between: concurrent calls cannot interleave, and
+ * the reply leaves only once the write is durable (output gate).
+ *
+ * POST /meter  count `amount` if the window and the period both have room, else count nothing;
+ *              each carries an operation id, so a caller's retry of it is applied at most once
+ * POST /peek   the counters of one period
+ * alarm        write a snapshot of the latest period to KV (dashboards), at most once per
+ *              `flushSeconds`; drop expired idempotency records
+ */
+import { DurableObject } from "cloudflare:workers";
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS periods (
+  period TEXT PRIMARY KEY,
+  used INTEGER NOT NULL,
+  calls INTEGER NOT NULL,
+  days TEXT NOT NULL,
+  win INTEGER NOT NULL,
+  win_calls INTEGER NOT NULL,
+  labels TEXT NOT NULL,
+  recent TEXT NOT NULL,
+  updated_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS replays (
+  key TEXT PRIMARY KEY,
+  fingerprint TEXT NOT NULL,
+  result TEXT NOT NULL,
+  expires_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS settings (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+`;
+const LEGACY_REPLAY_MS = 24 * 3600 * 1000;
+// Operations counted lately, kept in their period's row (no extra row written): a caller that
+// lost an answer retries the same operation within seconds and gets the first answer.
+const RECENT_OPERATIONS_MS = 120 * 1000;
+const RECENT_OPERATIONS_MAX = 64;
+
+export class UsageMeter extends DurableObject {
+  constructor(ctx, env) {
+    super(ctx, env);
+    this.sql = ctx.storage.sql;
+    this.sql.exec(SCHEMA);
+    this.initialized = this.setting("initialized") !== null;
+    this.initializing = null;
+    this.alarmScheduled = false;
+    this.rowsWritten = 0;
+  }
+
+  async fetch(request) {
+    const path = new URL(request.url).pathname;
+    let input;
+    try {
+      input = await request.json();
+    } catch {
+      return reply(400, { error: "bad_meter_request", message: "body must be JSON" });
+    }
+    const problem = invalid(path, input);
+    if (problem) return reply(400, { error: "bad_meter_request", message: problem });
+    this.rowsWritten = 0;
+    try {
+      const result = path === "/meter" ? await this.meter(input) : await this.peek(input);
+      return reply(200, { ...result, rowsWritten: this.rowsWritten });
+    } catch (error) {
+      console.error(`usage meter: ${path} failed: ${error}`);
+      return reply(503, { error: "meter_failed", message: String(error) });
+    }
+  }
+
+  async meter(input) {
+    await this.ready(input.legacyKey);
+    const idempotency = input.idempotency;
+    let legacyReplay = null;
+    if (idempotency?.legacyKey && Date.now() < this.legacyReplaysUntil && !this.replay(idempotency.key)) {
+      legacyReplay = await this.env.USAGE_KV.get(idempotency.legacyKey);
+    }
+    const result = this.ctx.storage.transactionSync(() => {
+      const row = this.period(input.period);
+      const recent = recentOperations(row.recent);
+      if (recent[input.operation]) return recent[input.operation][1];
+      // After the last await: an operation its caller stopped waiting for counts nothing.
+      if (Date.now() > input.deadline) return { decision: "deadline_passed" };
+      if (idempotency) {
+        const earlier = this.replay(idempotency.key);
+        if (earlier) {
+          return earlier.fingerprint === idempotency.fingerprint
+            ? { ...JSON.parse(earlier.result), replayed: true }
+            : { decision: "idempotency_conflict" };
+        }
+        if (legacyReplay !== null) {
+          const recorded = { decision: "counted", legacyBody: legacyReplay };
+          this.keepReplay(idempotency, recorded);
+          return { ...recorded, replayed: true };
+        }
+      }
+      return this.count(input, row, recent);
+    });
+    if (result.decision === "counted" && !result.replayed && (input.snapshotKey || idempotency)) {
+      await this.scheduleFlush(input);
+    }
+    return result;
+  }
+
+  count(input, row, recent) {
+    const windowCalls = row.win === input.window ? row.win_calls : 0;
+    const state = {
+      period: input.period,
+      used: row.used,
+      calls: row.calls,
+      limit: input.limit,
+      window: input.window,
+      windowCalls,
+      windowLimit: input.windowLimit,
+      labels: input.labels,
+    };
+    if (windowCalls >= input.windowLimit) return { decision: "window_full", replayed: false, ...state };
+    if (row.used + input.amount > input.limit) return { decision: "limit_reached", replayed: false, ...state };
+    const days = JSON.parse(row.days);
+    days[input.day] = (days[input.day] ?? 0) + input.amount;
+    const counted = {
+      decision: "counted",
+      replayed: false,
+      ...state,
+      used: row.used + input.amount,
+      calls: row.calls + 1,
+      windowCalls: windowCalls + 1,
+    };
+    recent[input.operation] = [Date.now(), counted];
+    this.write(
+      `INSERT INTO periods (period, used, calls, days, win, win_calls, labels, recent, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (period) DO UPDATE SET used = excluded.used, calls = excluded.calls,
+         days = excluded.days, win = excluded.win, win_calls = excluded.win_calls,
+         labels = excluded.labels, recent = excluded.recent, updated_at = excluded.updated_at`,
+      input.period,
+      counted.used,
+      counted.calls,
+      JSON.stringify(days),
+      input.window,
+      counted.windowCalls,
+      JSON.stringify(input.labels),
+      JSON.stringify(recent),
+      Date.now(),
+    );
+    if (input.idempotency) this.keepReplay(input.idempotency, counted);
+    return counted;
+  }
+
+  async peek(input) {
+    await this.ready(input.legacyKey);
+    const row = this.period(input.period);
+    return {
+      period: input.period,
+      used: row.used,
+      calls: row.calls,
+      days: JSON.parse(row.days),
+      labels: JSON.parse(row.labels),
+    };
+  }
+
+  async alarm() {
+    this.alarmScheduled = false;
+    const key = this.setting("snapshot_key");
+    const latest = this.sql.exec("SELECT * FROM periods ORDER BY period DESC LIMIT 1").toArray()[0];
+    if (key && latest) {
+      const days = JSON.parse(latest.days);
+      const value = { count: latest.used, calls: latest.calls, periodStart: latest.period, days };
+      const metadata = { ...JSON.parse(latest.labels), count: latest.used, periodStart: latest.period };
+      await this.env.USAGE_KV.put(key, JSON.stringify(value), { metadata });
+    }
+    this.sql.exec("DELETE FROM replays WHERE expires_at <= ?", Date.now());
+    const next = this.sql.exec("SELECT MIN(expires_at) AS at FROM replays").one().at;
+    if (next !== null && (await this.ctx.storage.getAlarm()) === null) {
+      await this.ctx.storage.setAlarm(next);
+    }
+  }
+
+  /** Imports the record the KV meter kept for this subject, once, before anything else. */
+  async ready(legacyKey) {
+    if (this.initialized) return;
+    this.initializing ??= this.initialize(legacyKey).finally(() => {
+      this.initializing = null;
+    });
+    await this.initializing;
+  }
+
+  async initialize(legacyKey) {
+    const raw = legacyKey && this.env.USAGE_KV ? await this.env.USAGE_KV.get(legacyKey) : null;
+    if (this.initialized) return;
+    const legacy = raw === null ? null : legacyRecord(raw);
+    this.ctx.storage.transactionSync(() => {
+      if (legacy) {
+        this.write(
+          `INSERT OR IGNORE INTO periods (period, used, calls, days, win, win_calls, labels, recent, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, '{}', '{}', ?)`,
+          legacy.period,
+          legacy.used,
+          legacy.used,
+          JSON.stringify(legacy.days),
+          legacy.window,
+          legacy.windowCalls,
+          Date.now(),
+        );
+        this.setSetting("legacy_replays_until", String(Date.now() + LEGACY_REPLAY_MS));
+      }
+      this.setSetting("initialized", new Date().toISOString());
+    });
+    this.initialized = true;
+  }
+
+  get legacyReplaysUntil() {
+    return Number(this.setting("legacy_replays_until") ?? 0);
+  }
+
+  async scheduleFlush(input) {
+    if (input.snapshotKey && this.setting("snapshot_key") !== input.snapshotKey) {
+      this.setSetting("snapshot_key", input.snapshotKey);
+    }
+    if (this.alarmScheduled) return;
+    try {
+      if ((await this.ctx.storage.getAlarm()) === null) {
+        await this.ctx.storage.setAlarm(Date.now() + input.flushSeconds * 1000);
+      }
+      this.alarmScheduled = true;
+    } catch (error) {
+      // The call is counted either way; the next one schedules the snapshot again.
+      console.error(`usage meter: could not schedule the snapshot: ${error}`);
+    }
+  }
+
+  period(period) {
+    const row = this.sql.exec("SELECT * FROM periods WHERE period = ?", period).toArray()[0];
+    return row ?? { used: 0, calls: 0, days: "{}", win: -1, win_calls: 0, labels: "{}", recent: "{}" };
+  }
+
+  replay(key) {
+    const row = this.sql.exec("SELECT * FROM replays WHERE key = ?", key).toArray()[0];
+    return row && row.expires_at > Date.now() ? row : null;
+  }
+
+  keepReplay(idempotency, result) {
+    this.write(
+      "INSERT OR REPLACE INTO replays (key, fingerprint, result, expires_at) VALUES (?, ?, ?, ?)",
+      idempotency.key,
+      idempotency.fingerprint,
+      JSON.stringify(result),
+      Date.now() + idempotency.ttlSeconds * 1000,
+    );
+  }
+
+  setting(name) {
+    const row = this.sql.exec("SELECT value FROM settings WHERE name = ?", name).toArray()[0];
+    return row ? row.value : null;
+  }
+
+  setSetting(name, value) {
+    this.write("INSERT OR REPLACE INTO settings (name, value) VALUES (?, ?)", name, value);
+  }
+
+  write(query, ...bindings) {
+    const cursor = this.sql.exec(query, ...bindings);
+    cursor.toArray();
+    this.rowsWritten += cursor.rowsWritten;
+  }
+}
+
+/** The operations counted in the last RECENT_OPERATIONS_MS, newest RECENT_OPERATIONS_MAX. */
+function recentOperations(raw) {
+  const now = Date.now();
+  const kept = Object.entries(JSON.parse(raw))
+    .filter(([, [at]]) => now - at < RECENT_OPERATIONS_MS)
+    .sort(([, [a]], [, [b]]) => b - a)
+    .slice(0, RECENT_OPERATIONS_MAX - 1);
+  return Object.fromEntries(kept);
+}
+
+/** The record the KV meter wrote: {count|usageCount, periodStart, days?, minute?, minuteCount?}. */
+function legacyRecord(raw) {
+  let data;
+  try {
+    data = JSON.parse(raw);
+  } catch {
+    return null;
+  }
+  const used = Number(data?.count ?? data?.usageCount ?? 0);
+  if (typeof data?.periodStart !== "string" || !Number.isInteger(used) || used <= 0) return null;
+  const days = {};
+  for (const [day, amount] of Object.entries(isObject(data.days) ? data.days : {})) {
+    if (Number.isInteger(amount) && amount > 0) days[day] = amount;
+  }
+  const window = Number.isInteger(data.minute) ? data.minute : -1;
+  const windowCalls = Number.isInteger(data.minuteCount) ? data.minuteCount : 0;
+  return { period: data.periodStart, used, days, window, windowCalls };
+}
+
+function invalid(path, input) {
+  if (!isObject(input)) return "body must be a JSON object";
+  if (path !== "/meter" && path !== "/peek") return `unknown operation ${path}`;
+  if (typeof input.period !== "string" || !input.period) return "period must be a string";
+  if (input.legacyKey != null && typeof input.legacyKey !== "string") return "legacyKey must be a string";
+  if (path === "/peek") return null;
+  if (typeof input.operation !== "string" || !input.operation) return "operation must be a string";
+  for (const name of ["window", "amount", "limit", "windowLimit", "deadline", "flushSeconds"]) {
+    if (!Number.isInteger(input[name])) return `${name} must be an integer`;
+  }
+  if (input.amount < 1 || input.flushSeconds < 1) return "amount and flushSeconds must be positive";
+  if (typeof input.day !== "string") return "day must be a string";
+  if (!isObject(input.labels)) return "labels must be an object";
+  if (input.snapshotKey != null && typeof input.snapshotKey !== "string") return "snapshotKey must be a string";
+  const idempotency = input.idempotency;
+  if (idempotency != null) {
+    if (!isObject(idempotency) || typeof idempotency.key !== "string" || typeof idempotency.fingerprint !== "string") {
+      return "idempotency needs a key and a fingerprint";
+    }
+    if (!Number.isInteger(idempotency.ttlSeconds) || idempotency.ttlSeconds < 1) return "idempotency.ttlSeconds";
+  }
+  return null;
+}
+
+function isObject(value) {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function reply(status, body) {
+  return Response.json(body, { status });
+}
+
+export default {
+  /** Reachable only through the Durable Object binding in production (workers_dev = false). */
+  fetch(request) {
+    const path = new URL(request.url).pathname;
+    if (path === "/health") return reply(200, { status: "ok", service: "usage_meter" });
+    return reply(404, { error: "not_found", message: `No route for ${path}` });
+  },
+};
