@@ -8,8 +8,9 @@ import secrets
 from typing import Any
 
 from dreamapi import cors, openapi
-from dreamapi.errors import ApiError
+from dreamapi.errors import ApiError, unavailable
 from dreamapi.http import Headers, Request, Response, json_response
+from dreamapi.ports.kv import StorageUnavailableError
 from dreamapi.router import Router
 from dreamapi.services import Services
 
@@ -54,6 +55,10 @@ class App:
         services.request_id = request_id_for(request)
         try:
             response = await self._dispatch(request, services)
+        except StorageUnavailableError as failure:
+            logger.warning("%s: %s (request %s)", self.name, failure, services.request_id)
+            error = unavailable("Storage did not answer; retry shortly", "storage_unavailable")
+            response = json_response(error.body(), error.status, error.headers)
         except ApiError as error:
             response = json_response(error.body(), error.status, error.headers)
         except Exception as error:  # noqa: BLE001 - the last line of defence must never leak details

@@ -19,7 +19,7 @@ from typing import Any
 
 import jwt
 
-from dreamapi.errors import ApiError, unauthorized
+from dreamapi.errors import ApiError, unauthorized, unavailable
 from dreamapi.ports.outbound import HttpClient, OutboundError
 from dreamapi.ports.signatures import RS256Verifier, RsaPublicKey
 
@@ -81,7 +81,7 @@ async def _fetch_jwks(url: str, http: HttpClient) -> dict[str, dict[str, Any]]:
     except (OutboundError, ValueError):
         document = None
     if not isinstance(document, dict) or not isinstance(document.get("keys"), list):
-        raise ApiError(503, "auth_unavailable", "Could not load the signing keys; try again shortly")
+        raise unavailable("Could not load the signing keys; try again shortly", "auth_unavailable")
     return {
         str(key["kid"]): key
         for key in document["keys"]

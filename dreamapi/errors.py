@@ -45,3 +45,11 @@ def not_found(message: str, error: str = "not_found") -> ApiError:
 
 def conflict(message: str, error: str = "conflict") -> ApiError:
     return ApiError(409, error, message)
+
+
+RETRY_AFTER_SECONDS = 2
+
+
+def unavailable(message: str, error: str, status: int = 503) -> ApiError:
+    """Something we depend on failed (storage, the meter, Clerk, Stripe): worth retrying soon."""
+    return ApiError(status, error, message, headers={"retry-after": str(RETRY_AFTER_SECONDS)})

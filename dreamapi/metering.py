@@ -23,14 +23,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from dreamapi.errors import ApiError
+from dreamapi.errors import ApiError, unavailable
 from dreamapi.idempotency import Idempotency
 from dreamapi.periods import Period, month_period, period_starting
 from dreamapi.ports.meter import MeterPort, MeterUnavailableError
 
 logger = logging.getLogger("dreamapi.metering")
 
-METER_RETRY_AFTER_SECONDS = 2
 # How much longer than the deadline we wait for the answer: an operation applied just before
 # its deadline still reaches us, so "not confirmed" means "not counted".
 ANSWER_GRACE_SECONDS = 1.0
@@ -136,11 +135,8 @@ def idempotency_key_reused() -> ApiError:
 
 
 def meter_unavailable(what: str) -> ApiError:
-    return ApiError(
-        503,
-        "meter_unavailable",
-        f"The usage meter is unavailable, so {what}. Retry in a few seconds.",
-        headers={"retry-after": str(METER_RETRY_AFTER_SECONDS)},
+    return unavailable(
+        f"The usage meter is unavailable, so {what}. Retry in a few seconds.", "meter_unavailable"
     )
 
 

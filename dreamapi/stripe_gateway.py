@@ -13,7 +13,7 @@ from typing import Any
 
 import stripe
 
-from dreamapi.errors import ApiError
+from dreamapi.errors import ApiError, unavailable
 from dreamapi.ports.outbound import HttpClient, OutboundError
 
 DEFAULT_API_BASE = "https://api.stripe.com"
@@ -89,5 +89,7 @@ def stripe_client(env: Mapping[str, str], http: HttpClient) -> Any:
 
 def stripe_failure(error: stripe.StripeError) -> ApiError:
     """A Stripe failure as our error: Stripe's own user-facing message, never our keys."""
+    if isinstance(error, stripe.APIConnectionError):
+        return unavailable("Stripe could not be reached; try again shortly", "stripe_unavailable", 502)
     message = error.user_message or "The payment provider refused the request"
     return ApiError(502, "stripe_error", f"Stripe: {message}")

@@ -13,6 +13,10 @@ MAX_METADATA_BYTES = 1024
 MAX_KEY_BYTES = 512
 
 
+class StorageUnavailableError(Exception):
+    """KV did not answer (or refused, e.g. too many writes to one key); never carries a value."""
+
+
 @dataclass(frozen=True)
 class KeyInfo:
     name: str

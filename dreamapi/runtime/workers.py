@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from js import Headers as JsHeaders  # type: ignore[import-not-found]
@@ -17,7 +17,7 @@ from js import fetch as js_fetch  # type: ignore[import-not-found]
 from pyodide.ffi import JsProxy, to_js  # type: ignore[import-not-found]
 
 from dreamapi.http import Headers, Request, Response
-from dreamapi.ports.kv import KeyInfo, KeyList, check_put_arguments
+from dreamapi.ports.kv import KeyInfo, KeyList, StorageUnavailableError, check_put_arguments
 from dreamapi.ports.meter import MeterUnavailableError
 from dreamapi.ports.outbound import OutboundError, OutboundResponse
 from dreamapi.ports.signatures import RsaPublicKey
@@ -73,14 +73,22 @@ class WorkersEnv(Mapping[str, str]):
 
 
 class WorkersKV:
+    """A KV namespace binding; any failure of the binding surfaces as StorageUnavailableError."""
+
     def __init__(self, binding: Any) -> None:
         self._binding = binding
 
+    async def _call(self, operation: str, call: Callable[[], Any]) -> Any:
+        try:
+            return to_py(await call())
+        except Exception as error:  # noqa: BLE001 - JS failures arrive as JsException
+            raise StorageUnavailableError(f"KV {operation} failed: {error.__class__.__name__}") from None
+
     async def get(self, key: str) -> str | None:
-        return to_py(await self._binding.get(key))
+        return await self._call("get", lambda: self._binding.get(key))  # type: ignore[no-any-return]
 
     async def get_with_metadata(self, key: str) -> tuple[str | None, dict[str, Any] | None]:
-        result = to_py(await self._binding.getWithMetadata(key)) or {}
+        result = await self._call("get", lambda: self._binding.getWithMetadata(key)) or {}
         return result.get("value"), result.get("metadata")
 
     async def put(
@@ -97,16 +105,16 @@ class WorkersKV:
             options["expirationTtl"] = int(expiration_ttl)
         if metadata is not None:
             options["metadata"] = to_js(metadata, dict_converter=Object.fromEntries)
-        await self._binding.put(key, value, js_object(options))
+        await self._call("put", lambda: self._binding.put(key, value, js_object(options)))
 
     async def delete(self, key: str) -> None:
-        await self._binding.delete(key)
+        await self._call("delete", lambda: self._binding.delete(key))
 
     async def list(self, *, prefix: str = "", cursor: str | None = None, limit: int = 1000) -> KeyList:
         options: dict[str, Any] = {"prefix": prefix, "limit": limit}
         if cursor:
             options["cursor"] = cursor
-        result = to_py(await self._binding.list(js_object(options))) or {}
+        result = await self._call("list", lambda: self._binding.list(js_object(options))) or {}
         keys = [
             KeyInfo(item["name"], item.get("expiration"), item.get("metadata"))
             for item in result.get("keys", [])

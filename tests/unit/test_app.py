@@ -10,6 +10,7 @@ import pytest
 from dreamapi.app import App
 from dreamapi.body import json_object
 from dreamapi.http import Request, json_response
+from dreamapi.ports.kv import StorageUnavailableError
 from dreamapi.router import Router
 from dreamapi.runtime.cpython import call, cpython_services
 
@@ -24,10 +25,15 @@ async def explode(request: Request, services) -> object:
     raise RuntimeError("secret sk_test_should_not_leak")
 
 
+async def storage_down(request: Request, services) -> object:
+    raise StorageUnavailableError("KV get failed: JsException")
+
+
 def make_app() -> App:
     router = Router()
     router.add("POST", "/echo", echo)
     router.add("GET", "/explode", explode)
+    router.add("GET", "/storage", storage_down)
     router.add("GET", "/ping", lambda request, services: _async(json_response({"pong": True})))
     return App("test", router)
 
@@ -178,3 +184,32 @@ def test_settings_parse_numbers_and_origins() -> None:
     assert settings.max_body_bytes == 10 and settings.clock_offset_seconds == 0.0
     with pytest.raises(ValueError, match="MAX_BODY_BYTES"):
         Settings.from_env({"MAX_BODY_BYTES": "lots"})
+
+
+async def test_a_storage_failure_is_503_with_retry_after_not_500(services, caplog) -> None:
+    with caplog.at_level(logging.WARNING, logger="dreamapi"):
+        reply = await call(make_app(), services, "GET", "/storage")
+    assert reply.status == 503
+    assert reply.json() == {
+        "error": "storage_unavailable",
+        "message": "Storage did not answer; retry shortly",
+    }
+    assert reply.headers.get("retry-after") == "2"
+    assert "KV get failed" in caplog.text
+
+
+def test_stripe_unreachable_is_502_with_retry_after_and_refusals_say_why() -> None:
+    import stripe
+
+    from dreamapi.stripe_gateway import stripe_failure
+
+    unreachable = stripe_failure(stripe.APIConnectionError("Could not reach Stripe", should_retry=True))
+    assert (unreachable.status, unreachable.error) == (502, "stripe_unavailable")
+    assert unreachable.headers == {"retry-after": "2"}
+    refused = stripe_failure(
+        stripe.InvalidRequestError(
+            "No such price", "price", json_body={"error": {"message": "No such price"}}
+        )
+    )
+    assert (refused.status, refused.error, refused.message) == (502, "stripe_error", "Stripe: No such price")
+    assert "retry-after" not in refused.headers

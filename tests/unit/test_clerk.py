@@ -91,6 +91,7 @@ async def test_unreachable_jwks_is_503_not_401(provider: IdentityProvider) -> No
     with pytest.raises(ApiError) as raised:
         await verify_session_token(provider.issue("u"), config(), client, CryptographyVerifier())
     assert raised.value.status == 503
+    assert raised.value.headers["retry-after"] == "2"
 
 
 async def test_issuer_is_checked_when_configured(provider: IdentityProvider) -> None:

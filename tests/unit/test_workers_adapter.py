@@ -246,3 +246,20 @@ async def test_a_meter_that_does_not_answer_in_time_is_unavailable(workers: type
 
     with pytest.raises(MeterUnavailableError, match=r"no answer within 0\.1s"):
         await workers.DurableObjectMeter(Hung()).send("s1", "meter", {}, 0.1)
+
+
+async def test_a_failing_kv_binding_is_storage_unavailable(workers: types.ModuleType) -> None:
+    from dreamapi.ports.kv import StorageUnavailableError
+
+    class Refusing:
+        async def get(self, key: str) -> Any:
+            raise RuntimeError("KV GET failed: 429 Too Many Requests")
+
+        def put(self, key: str, value: str, options: Any) -> Any:
+            raise RuntimeError("synchronous refusal")
+
+    kv = workers.WorkersKV(Refusing())
+    with pytest.raises(StorageUnavailableError, match="KV get failed: RuntimeError"):
+        await kv.get("usage:x")
+    with pytest.raises(StorageUnavailableError, match="KV put failed"):
+        await kv.put("usage:x", "1")
