@@ -4,6 +4,7 @@ to read them and never kept."""
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 from urllib.parse import urlencode
 
@@ -17,6 +18,8 @@ from dreamapi.services import Services
 from oauth_api.flow_state import redeem_ticket, set_cookie_header, start_flow
 from oauth_api.redirects import authorized_callback, back_to_dashboard
 from oauth_api.settings import OAuthSettings
+
+logger = logging.getLogger("dreamapi.oauth")
 
 PROVIDER = "github"
 
@@ -57,6 +60,7 @@ async def _github_profile(settings: OAuthSettings, services: Services, code: str
         )
         access_token = token_reply.json().get("access_token") if token_reply.status == 200 else None
         if not isinstance(access_token, str) or not access_token:
+            logger.warning("GitHub code exchange failed with status %s", token_reply.status)
             return None
         user_reply = await services.http.fetch(
             f"{settings.github_api_url}/user",
@@ -67,7 +71,8 @@ async def _github_profile(settings: OAuthSettings, services: Services, code: str
             },
         )
         profile = user_reply.json() if user_reply.status == 200 else None
-    except (OutboundError, ValueError, AttributeError):
+    except (OutboundError, ValueError, AttributeError) as error:
+        logger.warning("GitHub code exchange or profile failed: %s", error.__class__.__name__)
         return None
     if not isinstance(profile, dict) or not isinstance(profile.get("login"), str):
         return None

@@ -6,7 +6,7 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import httpx
 
@@ -62,3 +62,19 @@ def eventually(read: Callable[[], T], done: Callable[[T], bool], timeout: float 
         time.sleep(0.25)
         value = read()
     return value
+
+
+def dashboard_once_it_counts(api_multi: httpx.Client, api_key: str, calls: int) -> dict[str, Any]:
+    """The platform's dashboard once its snapshots add up to `calls` (they trail the meter by up to
+    USAGE_SNAPSHOT_SECONDS). Local KV, shared by several processes, may answer "busy" meanwhile:
+    the worker must then say 503 storage_unavailable with Retry-After, never anything else."""
+
+    def read() -> dict[str, Any]:
+        reply = api_multi.get("/api/developer/dashboard?refresh=1", headers=key_headers(api_key))
+        if reply.status_code != 200:
+            assert reply.status_code == 503 and reply.json()["error"] == "storage_unavailable", reply.text
+            assert reply.headers["retry-after"]
+            return {}
+        return dict(reply.json())
+
+    return eventually(read, lambda stats: stats.get("calls", {}).get("thisMonth") == calls)

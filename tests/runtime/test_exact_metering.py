@@ -19,7 +19,7 @@ from scripts.local_platform import Platform, concurrently, wait_for_a_fresh_minu
 from tests.runtime.conftest import CACHE_SECONDS
 from tests.runtime.helpers import (
     SPEC_LIMIT_BODY,
-    eventually,
+    dashboard_once_it_counts,
     key_headers,
     new_user,
     operations,
@@ -147,10 +147,7 @@ def test_the_dashboard_counts_every_call_of_every_user_from_both_locations(
     replies = asyncio.run(concurrently(locations, [key_headers(api_key, user) for user in users] * 2))
     assert [(reply.status_code, reply.text) for reply in replies if reply.status_code != 200] == []
     assert all(operations(reply)["writes"] == 0 for reply in replies)  # no KV write on a metered call
-    stats = eventually(
-        lambda: api_multi.get("/api/developer/dashboard?refresh=1", headers=key_headers(api_key)).json(),
-        lambda stats: stats["calls"]["thisMonth"] == 100,
-    )
+    stats = dashboard_once_it_counts(api_multi, api_key, 100)
     assert stats["calls"]["thisMonth"] == 100 and stats["endUsers"]["total"] == 50
 
 
