@@ -23,8 +23,10 @@ ENV ?= staging
 deploy: bootstrap
 	.venv/bin/python scripts/deploy.py --env $(ENV)
 
-# Benchmark (README "Benchmarks"): writes BENCHMARKS.md and BENCHMARKS.json; not part of `make test`.
+# Benchmark (README "Benchmarks"): installs wrk (Debian) for itself, writes BENCHMARKS.md and
+# BENCHMARKS.json; not part of `make test`.
 bench: bootstrap
+	@scripts/bootstrap.sh bench
 	.venv/bin/python scripts/bench.py
 
 # A longer fuzz run than the one in `make test` (500 examples per operation instead of 25).

@@ -47,7 +47,7 @@ async def authenticate_end_user(request: Request, services: Services) -> EndUser
         user_id = ids.require_user_id(request.headers.get("x-user-id"))
         plan = request.headers.get("x-user-plan") or None
         return EndUser(platform_id, user_id, plan, API_KEY)
-    config = ClerkConfig.from_env(services.env, "CUSTOMER_CLERK")
+    config = ClerkConfig.of(services, "CUSTOMER_CLERK")
     claims = await verify_session_token(token, config, services.http, services.rs256)
     metadata = _metadata(claims)
     platform_id = metadata.get("platformId") or claims.get("platformId")
@@ -66,9 +66,7 @@ async def authenticate_developer(request: Request, services: Services) -> str:
     token = bearer_token(request.headers.get("authorization"))
     if credentials.looks_like_api_key(token):
         return await platform_of_api_key(token, services)
-    claims = await verify_session_token(
-        token, ClerkConfig.from_env(services.env), services.http, services.rs256
-    )
+    claims = await verify_session_token(token, ClerkConfig.of(services), services.http, services.rs256)
     user_id = ids.require_user_id(claims["sub"], "Token subject")
     platform_id = await services.tokens_kv.get(kvkeys.user_platform(user_id))
     if not ids.is_platform_id(platform_id):

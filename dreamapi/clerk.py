@@ -15,13 +15,16 @@ import time
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jwt
 
 from dreamapi.errors import ApiError, unauthorized, unavailable
 from dreamapi.ports.outbound import HttpClient, OutboundError
 from dreamapi.ports.signatures import RS256Verifier, RsaPublicKey
+
+if TYPE_CHECKING:
+    from dreamapi.services import Services
 
 JWKS_TTL_SECONDS = 600
 JWKS_MIN_REFRESH_INTERVAL_SECONDS = 30  # an unknown kid refreshes at most this often
@@ -51,6 +54,11 @@ class ClerkConfig:
     def configured(self) -> bool:
         return bool(self.jwks_url or self.pem)
 
+    @classmethod
+    def of(cls, services: Services, prefix: str = "CLERK") -> ClerkConfig:
+        """The config for `prefix`, read from the env once per isolate."""
+        return services.configuration(f"clerk:{prefix}", lambda: cls.from_env(services.env, prefix))
+
 
 @dataclass
 class _CachedJwks:
@@ -61,9 +69,9 @@ class _CachedJwks:
 
 _jwks_cache: dict[str, _CachedJwks] = {}
 
-# Tokens already verified in this isolate: sha256(token + config) -> claims. A hit skips the
+# Tokens already verified in this isolate: (config, sha256(token)) -> claims. A hit skips the
 # signature check but is refused once `exp` (plus leeway) has passed.
-_verified: OrderedDict[str, dict[str, Any]] = OrderedDict()
+_verified: OrderedDict[tuple[ClerkConfig, str], dict[str, Any]] = OrderedDict()
 MAX_VERIFIED_TOKENS = 5_000
 
 
@@ -113,7 +121,7 @@ async def verify_session_token(
     token: str, config: ClerkConfig, http: HttpClient, rs256: RS256Verifier
 ) -> dict[str, Any]:
     """The token's claims, or a 401 ApiError saying what is wrong."""
-    cache_key = hashlib.sha256(f"{config!r}|{token}".encode()).hexdigest()
+    cache_key = (config, hashlib.sha256(token.encode()).hexdigest())
     known = _verified.get(cache_key)
     if known is not None:
         if time.time() <= float(known["exp"]) + config.leeway_seconds:

@@ -20,9 +20,7 @@ class Developer:
 
 async def authenticate_developer(request: Request, services: Services) -> Developer:
     token = bearer_token(request.headers.get("authorization"))
-    claims = await verify_session_token(
-        token, ClerkConfig.from_env(services.env), services.http, services.rs256
-    )
+    claims = await verify_session_token(token, ClerkConfig.of(services), services.http, services.rs256)
     user_id = ids.require_user_id(claims["sub"], "Token subject")
     email = claims.get("email")
     return Developer(user_id=user_id, email=email if isinstance(email, str) else None, claims=claims)

@@ -10,43 +10,50 @@ from urllib.parse import parse_qs
 
 
 class Headers:
-    """Case-insensitive, order-preserving header list (allows repeated names)."""
+    """Case-insensitive, order-preserving header list (allows repeated names).
+
+    An index by lowercased name makes every lookup O(1): a request reads a dozen headers."""
+
+    __slots__ = ("_index", "_items")
 
     def __init__(self, items: Iterable[tuple[str, str]] | Mapping[str, str] = ()) -> None:
         pairs = items.items() if isinstance(items, Mapping) else items
-        self._items: list[tuple[str, str]] = [(str(k), str(v)) for k, v in pairs]
+        self._items: list[tuple[str, str]] = []
+        self._index: dict[str, str] = {}  # lowercased name -> first value
+        for name, value in pairs:
+            self.add(str(name), str(value))
 
     def get(self, name: str, default: str | None = None) -> str | None:
-        lowered = name.lower()
-        for key, value in self._items:
-            if key.lower() == lowered:
-                return value
-        return default
+        return self._index.get(name.lower(), default)
 
     def get_all(self, name: str) -> list[str]:
         lowered = name.lower()
+        if lowered not in self._index:
+            return []
         return [value for key, value in self._items if key.lower() == lowered]
 
     def set(self, name: str, value: str) -> None:
         self.remove(name)
-        self._items.append((name, value))
+        self.add(name, value)
 
     def add(self, name: str, value: str) -> None:
         self._items.append((name, value))
+        self._index.setdefault(name.lower(), value)
 
     def setdefault(self, name: str, value: str) -> None:
-        if name not in self:
-            self._items.append((name, value))
+        if name.lower() not in self._index:
+            self.add(name, value)
 
     def remove(self, name: str) -> None:
         lowered = name.lower()
-        self._items = [(k, v) for k, v in self._items if k.lower() != lowered]
+        if self._index.pop(lowered, None) is not None:
+            self._items = [(k, v) for k, v in self._items if k.lower() != lowered]
 
     def items(self) -> list[tuple[str, str]]:
         return list(self._items)
 
     def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and self.get(name) is not None
+        return isinstance(name, str) and name.lower() in self._index
 
     def __iter__(self) -> Iterator[tuple[str, str]]:
         return iter(self._items)
@@ -79,7 +86,7 @@ class Request:
         return cls(
             method=method.upper(),
             path=path or "/",
-            query=parse_qs(query_string, keep_blank_values=True),
+            query=parse_qs(query_string, keep_blank_values=True) if query_string else {},
             headers=headers or Headers(),
             body=body,
         )
@@ -104,14 +111,11 @@ class Response:
 
 
 def json_response(data: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
-    response = Response(
-        status=status,
-        headers=Headers({"content-type": "application/json; charset=utf-8"}),
-        body=json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode(),
-    )
+    response_headers = Headers({"content-type": "application/json; charset=utf-8"})
     for name, value in (headers or {}).items():
-        response.headers.set(name, value)
-    return response
+        response_headers.set(name, value)
+    body = json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()
+    return Response(status=status, headers=response_headers, body=body)
 
 
 def redirect(location: str, status: int = 302) -> Response:

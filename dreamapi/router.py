@@ -39,9 +39,14 @@ def _compile(pattern: str) -> re.Pattern[str]:
 class Router:
     def __init__(self) -> None:
         self.routes: list[Route] = []
+        self._static: dict[tuple[str, str], Route] = {}  # (method, path) of routes without params
 
     def add(self, method: str, pattern: str, handler: Handler, operation: Operation | None = None) -> None:
-        self.routes.append(Route(method.upper(), pattern, _compile(pattern), handler, operation))
+        route = Route(method.upper(), pattern, _compile(pattern), handler, operation)
+        shadowed = any(r.method == route.method and r.regex.match(pattern) for r in self.routes)
+        self.routes.append(route)
+        if not _PARAM.search(pattern) and not shadowed:  # the first route to match wins, as in the scan
+            self._static[(route.method, pattern)] = route
 
     def allowed_methods(self, path: str) -> list[str]:
         methods = {route.method for route in self.routes if route.regex.match(path)}
@@ -53,6 +58,9 @@ class Router:
 
     def resolve(self, method: str, path: str) -> tuple[Handler, dict[str, str]]:
         lookup_method = "GET" if method == "HEAD" else method
+        static = self._static.get((lookup_method, path))
+        if static is not None:
+            return static.handler, {}
         path_matched = False
         for route in self.routes:
             match = route.regex.match(path)

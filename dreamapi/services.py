@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from dreamapi.errors import ApiError
 from dreamapi.isolate_cache import ISOLATE_CACHE, IsolateCache
@@ -33,12 +33,20 @@ class Services:
     cache: IsolateCache = field(default_factory=lambda: ISOLATE_CACHE)
     kv_ops: KVOperationCount = field(default_factory=KVOperationCount)
     meter_ops: MeterOperationCount = field(default_factory=MeterOperationCount)
+    memo: dict[str, Any] = field(default_factory=dict)  # per isolate in workers: see configuration()
 
     def kv(self, binding: str) -> KVNamespace:
         namespace = self.kv_bindings.get(binding)
         if namespace is None:
             raise ApiError(503, "misconfigured", f"KV namespace {binding} is not bound to this worker")
         return CountingKV(namespace, self.kv_ops)
+
+    def configuration(self, name: str, build: Callable[[], T]) -> T:
+        """Something derived from the env alone (a Clerk config, say), built once: an isolate's env
+        does not change while it lives."""
+        if name not in self.memo:
+            self.memo[name] = build()
+        return self.memo[name]  # type: ignore[no-any-return]
 
     async def cached(self, key: str, load: Callable[[], Awaitable[T]]) -> T:
         """`load()`, kept in the isolate for ISOLATE_CACHE_SECONDS (see dreamapi.isolate_cache)."""

@@ -24,7 +24,7 @@ async def _customer_id(developer: Developer, services: Services, client: stripe.
     customer = await client.v1.customers.create_async(params=params)
     billing.customer_id = customer.id
     await link_customer(services.tokens_kv, customer.id, developer.user_id)
-    await save_billing(services.tokens_kv, developer.user_id, billing)
+    await save_billing(services, developer.user_id, billing)
     return customer.id
 
 

@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass
 
 from dreamapi import kvkeys
 from dreamapi.ports.kv import KVNamespace
+from dreamapi.services import Services
 
 FREE = "free"
 PAID = "paid"
@@ -35,8 +36,19 @@ async def load_billing(kv: KVNamespace, user_id: str) -> Billing:
     return Billing(**{name: data[name] for name in Billing.__dataclass_fields__ if name in data})
 
 
-async def save_billing(kv: KVNamespace, user_id: str, billing: Billing) -> None:
-    await kv.put(kvkeys.developer_billing(user_id), json.dumps(asdict(billing)))
+async def current_billing(services: Services, user_id: str) -> Billing:
+    """The plan metered calls count against, kept in the isolate for ISOLATE_CACHE_SECONDS: a
+    plan change applied by another isolate counts here within that; one applied here, at once."""
+    return await services.cached(_cache_key(user_id), lambda: load_billing(services.tokens_kv, user_id))
+
+
+async def save_billing(services: Services, user_id: str, billing: Billing) -> None:
+    await services.tokens_kv.put(kvkeys.developer_billing(user_id), json.dumps(asdict(billing)))
+    services.cache.invalidate(_cache_key(user_id))
+
+
+def _cache_key(user_id: str) -> str:
+    return f"billing:{user_id}"
 
 
 async def link_customer(kv: KVNamespace, customer_id: str, user_id: str) -> None:

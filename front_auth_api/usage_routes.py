@@ -7,12 +7,12 @@ from dreamapi.credentials import iso_utc
 from dreamapi.developer_auth import authenticate_developer
 from dreamapi.http import Request, Response, json_response
 from dreamapi.services import Services
-from front_auth_api.billing_state import RATE_LIMIT_PER_MINUTE, load_billing
+from front_auth_api.billing_state import RATE_LIMIT_PER_MINUTE, current_billing
 
 
 async def verify_auth(request: Request, services: Services) -> Response:
     developer = await authenticate_developer(request, services)
-    billing = await load_billing(services.tokens_kv, developer.user_id)
+    billing = await current_billing(services, developer.user_id)
     call = await services.meter.record_call(
         meter_subjects.developer(developer.user_id),
         plan=billing.plan,
@@ -28,7 +28,7 @@ async def verify_auth(request: Request, services: Services) -> Response:
 
 async def get_usage(request: Request, services: Services) -> Response:
     developer = await authenticate_developer(request, services)
-    billing = await load_billing(services.tokens_kv, developer.user_id)
+    billing = await current_billing(services, developer.user_id)
     usage = await services.meter.peek(
         meter_subjects.developer(developer.user_id),
         plan=billing.plan,

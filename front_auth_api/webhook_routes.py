@@ -44,7 +44,7 @@ async def _set_state(
     billing.customer_id = customer_id or billing.customer_id
     billing.subscription_id = subscription_id or billing.subscription_id
     billing.updated_at = created
-    await save_billing(services.tokens_kv, user_id, billing)
+    await save_billing(services, user_id, billing)
     if billing.plan != previous_plan:
         await merge_public_metadata(services.env, services.http, user_id, {"plan": billing.plan})
     return f"{billing.plan}/{billing.status}"

@@ -2,7 +2,8 @@
 # Installs what the project needs, from the package registries only, and only when missing or
 # out of date: Python 3.11+ venv with the locked dev dependencies, and the locked npm packages
 # (the pinned wrangler 3.92.0 with its workerd, and current wrangler for deploys).
-# Run by `make dev`, `make test` and `make deploy`.
+# Run by `make dev`, `make test` and `make deploy`; `scripts/bootstrap.sh bench` (make bench) also
+# installs Debian's wrk, the load generator of the benchmark.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -45,3 +46,7 @@ npm_install frontend vite   # the dashboard (Vite + React)
 # The dashboard's end-to-end tests drive Debian's Chromium through Playwright (a browser
 # download of Playwright's own cannot work without internet).
 command -v chromium >/dev/null || apt_install chromium
+
+if [ "${1:-}" = "bench" ]; then
+  command -v wrk >/dev/null || apt_install wrk
+fi

@@ -33,7 +33,12 @@ WRANGLER = ROOT / "node_modules" / ".bin" / "wrangler"
 VENV_BIN = ROOT / ".venv" / "bin"
 WORKERS = ("api_multi", "front_auth_api", "oauth_api")  # the Python workers
 METER = "usage_meter"  # the JavaScript worker holding the usage meter's Durable Object
-FOLDERS = {**SOURCES, METER: ROOT / METER}
+FLOORS = ("floor_bare", "floor_meter")  # bare Python workers the benchmark compares against
+FOLDERS = {
+    **SOURCES,
+    METER: ROOT / METER,
+    **{floor: ROOT / "scripts" / "bench_floors" / floor.removeprefix("floor_") for floor in FLOORS},
+}
 WORKER_PORTS = {"api_multi": 8787, "front_auth_api": 8788, "oauth_api": 8789}
 METER_PORT = 8794
 IDENTITY_PORT = 8790

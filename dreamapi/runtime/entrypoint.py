@@ -7,11 +7,14 @@ Current production runtime: `class Default(WorkerEntrypoint)` with `fetch(self, 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from dreamapi.app import App
 from dreamapi.http import json_response
-from dreamapi.ports.clock import OffsetClock, SystemClock
+from dreamapi.ports.clock import Clock, OffsetClock, SystemClock
+from dreamapi.ports.kv import KVNamespace
+from dreamapi.ports.meter import MeterPort
 from dreamapi.services import KV_BINDINGS, Services
 from dreamapi.settings import Settings
 
@@ -25,7 +28,23 @@ except ImportError:  # the pinned runtime (and CPython) have no `workers` SDK mo
             self.env = env
 
 
+@dataclass
+class _Binding:
+    """What a worker's env gives every request. An isolate's env (vars, secrets, bindings) does
+    not change while it lives, so this is read once, not on every request."""
+
+    js_env: Any
+    env: Any
+    settings: Settings | None
+    misconfiguration: str | None
+    clock: Clock
+    kv_bindings: dict[str, KVNamespace]
+    meter_port: MeterPort | None
+    memo: dict[str, Any] = field(default_factory=dict)
+
+
 _apps: dict[str, App] = {}
+_binding: _Binding | None = None
 
 
 def _app(create_app: Callable[[], App]) -> App:
@@ -35,31 +54,54 @@ def _app(create_app: Callable[[], App]) -> App:
     return _apps[key]
 
 
-async def serve(create_app: Callable[[], App], js_request: Any, js_env: Any) -> Any:
+def _bind(js_env: Any) -> _Binding:
+    global _binding
+    if _binding is not None and _binding.js_env == js_env:
+        return _binding
     from dreamapi.runtime import workers
 
     env = workers.WorkersEnv(js_env)
+    settings: Settings | None = None
+    misconfiguration = None
     try:
         settings = Settings.from_env(env)
     except ValueError as error:  # names the variable, never its value
-        body = json_response({"error": "misconfigured", "message": str(error)}, 500)
-        return workers.response_to_js(body)
-    kv_bindings = {
-        name: workers.WorkersKV(getattr(js_env, name))
-        for name in KV_BINDINGS
-        if getattr(js_env, name, None) is not None
-    }
-    services = Services(
+        misconfiguration = str(error)
+    offset = settings.clock_offset_seconds if settings else 0
+    meter = getattr(js_env, "USAGE_METER", None)
+    _binding = _Binding(
+        js_env=js_env,
         env=env,
         settings=settings,
-        clock=OffsetClock(settings.clock_offset_seconds) if settings.clock_offset_seconds else SystemClock(),
+        misconfiguration=misconfiguration,
+        clock=OffsetClock(offset) if offset else SystemClock(),
+        kv_bindings={
+            name: workers.WorkersKV(getattr(js_env, name))
+            for name in KV_BINDINGS
+            if getattr(js_env, name, None) is not None
+        },
+        meter_port=workers.DurableObjectMeter(meter) if meter is not None else None,
+    )
+    return _binding
+
+
+async def serve(create_app: Callable[[], App], js_request: Any, js_env: Any) -> Any:
+    from dreamapi.runtime import workers
+
+    binding = _bind(js_env)
+    if binding.settings is None:
+        body = {"error": "misconfigured", "message": binding.misconfiguration}
+        return workers.response_to_js(json_response(body, 503))
+    services = Services(
+        env=binding.env,
+        settings=binding.settings,
+        clock=binding.clock,
         http=workers.WorkersHttpClient(),
         rs256=workers.WebCryptoVerifier(),
-        kv_bindings=kv_bindings,
-        meter_port=workers.DurableObjectMeter(js_env.USAGE_METER)
-        if getattr(js_env, "USAGE_METER", None) is not None
-        else None,
+        kv_bindings=binding.kv_bindings,
+        meter_port=binding.meter_port,
+        memo=binding.memo,
     )
-    request = await workers.request_from_js(js_request, settings.max_body_bytes)
+    request = await workers.request_from_js(js_request, binding.settings.max_body_bytes)
     response = await _app(create_app).handle(request, services)
     return workers.response_to_js(response)

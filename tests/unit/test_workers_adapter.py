@@ -76,9 +76,14 @@ class FakeJsRequest:
         return FakeBuffer(self._body)
 
 
+class FakeJsObject(dict):
+    def to_py(self) -> dict[str, Any]:
+        return dict(self)
+
+
 class FakeJsResponse:
     @classmethod
-    def new(cls, body: Any, init: dict[str, Any]) -> FakeJsResponse:
+    def new(cls, body: Any, **init: Any) -> FakeJsResponse:
         response = cls()
         response.body, response.init = body, init
         return response
@@ -89,14 +94,24 @@ def workers(monkeypatch: pytest.MonkeyPatch) -> types.ModuleType:
     js = types.ModuleType("js")
     js.Headers = FakeJsHeaders
     js.Response = FakeJsResponse
-    js.Object = types.SimpleNamespace(fromEntries=dict, keys=lambda obj: list(vars(obj)))
-    js.Uint8Array = types.SimpleNamespace(new=lambda data: ("Uint8Array", bytes(data)))
+    js.Object = types.SimpleNamespace(
+        fromEntries=lambda pairs: FakeJsObject(
+            pairs.entries() if isinstance(pairs, FakeJsHeaders) else pairs
+        ),
+        keys=lambda obj: list(vars(obj)),
+    )
     js.crypto = None
     js.fetch = None
     pyodide = types.ModuleType("pyodide")
     ffi = types.ModuleType("pyodide.ffi")
     ffi.JsProxy = FakeJsProxy
-    ffi.to_js = lambda value, dict_converter=None: dict_converter(value) if dict_converter else value
+
+    def to_js(value: Any, dict_converter: Any = None) -> Any:
+        if isinstance(value, bytes):
+            return ("Uint8Array", value)
+        return dict_converter(value) if dict_converter else value
+
+    ffi.to_js = to_js
     pyodide.ffi = ffi
     monkeypatch.setitem(sys.modules, "js", js)
     monkeypatch.setitem(sys.modules, "pyodide", pyodide)
@@ -141,7 +156,7 @@ def test_response_conversion(workers: types.ModuleType) -> None:
     js_response = workers.response_to_js(response)
     assert js_response.body == ("Uint8Array", b"{}")
     assert js_response.init["status"] == 201
-    assert js_response.init["headers"].pairs == response.headers.items()
+    assert js_response.init["headers"] == [list(pair) for pair in response.headers.items()]  # repeats kept
     assert workers.response_to_js(Response(204, Headers(), b"ignored")).body is None
 
 
@@ -263,3 +278,30 @@ async def test_a_failing_kv_binding_is_storage_unavailable(workers: types.Module
         await kv.get("usage:x")
     with pytest.raises(StorageUnavailableError, match="KV put failed"):
         await kv.put("usage:x", "1")
+
+
+async def test_a_post_without_a_body_is_not_read(workers: types.ModuleType) -> None:
+    js_request = FakeJsRequest("POST", "http://h/api/data", [("authorization", "Bearer k")])
+    request = await workers.request_from_js(js_request, max_body_bytes=100)
+    assert request.body == b"" and js_request.array_buffer_reads == 0
+    assert request.headers.get("Authorization") == "Bearer k"
+
+
+def test_env_values_cross_into_js_once(workers: types.ModuleType) -> None:
+    class CountingEnv:
+        reads = 0
+
+        def __getattr__(self, name: str) -> Any:
+            CountingEnv.reads += 1
+            return "v" if name == "SET" else None
+
+    env = workers.WorkersEnv(CountingEnv())
+    for _ in range(3):
+        assert env.get("SET") == "v" and env.get("UNSET") is None
+    assert CountingEnv.reads == 2
+
+
+async def test_a_chunked_body_is_read(workers: types.ModuleType) -> None:
+    js_request = FakeJsRequest("POST", "http://h/x", [("transfer-encoding", "chunked")], b'{"units":3}')
+    request = await workers.request_from_js(js_request, max_body_bytes=100)
+    assert request.body == b'{"units":3}' and js_request.array_buffer_reads == 1
