@@ -19,7 +19,7 @@ from dreamapi.stripe_webhooks import LIVE_SUBSCRIPTION_STATUSES
 from dreamapi.tiers import load_tier_config
 
 
-async def _connected_account(user: EndUser, services: Services) -> str:
+async def connected_account_of(user: EndUser, services: Services) -> str:
     account = await connected_account_id(services.tokens_kv, user.platform_id)
     if account is None:
         raise conflict(
@@ -30,7 +30,7 @@ async def _connected_account(user: EndUser, services: Services) -> str:
     return account
 
 
-def _return_url(body: dict, name: str, default: str) -> str:
+def return_url(body: dict, name: str, default: str) -> str:
     value = body.get(name, default)
     parts = urlsplit(value) if isinstance(value, str) else None
     local = parts is not None and parts.scheme == "http" and parts.hostname in ("localhost", "127.0.0.1")
@@ -51,9 +51,9 @@ async def create_checkout(request: Request, services: Services) -> Response:
     if not tier.stripe_price_id:
         raise bad_request(f"Tier '{tier.name}' has no Stripe price to check out", "tier_not_purchasable")
     public_page = f"{services.settings.frontend_url}/p/{user.platform_id}"
-    success_url = _return_url(body, "successUrl", f"{public_page}?checkout=success")
-    cancel_url = _return_url(body, "cancelUrl", f"{public_page}?checkout=cancelled")
-    account = await _connected_account(user, services)
+    success_url = return_url(body, "successUrl", f"{public_page}?checkout=success")
+    cancel_url = return_url(body, "cancelUrl", f"{public_page}?checkout=cancelled")
+    account = await connected_account_of(user, services)
     subscription = await load_subscription(services.tokens_kv, user.platform_id, user.user_id)
     if subscription.plan == tier.name and subscription.status in LIVE_SUBSCRIPTION_STATUSES:
         raise conflict(
@@ -89,15 +89,15 @@ async def customer_portal(request: Request, services: Services) -> Response:
     user = await authenticate_end_user(request, services)
     require_jwt(user)
     body = json_object(request, required=False)
-    return_url = _return_url(body, "returnUrl", f"{services.settings.frontend_url}/p/{user.platform_id}")
-    account = await _connected_account(user, services)
+    url = return_url(body, "returnUrl", f"{services.settings.frontend_url}/p/{user.platform_id}")
+    account = await connected_account_of(user, services)
     subscription = await load_subscription(services.tokens_kv, user.platform_id, user.user_id)
     if not subscription.customer_id:
         raise conflict("No subscription yet; start one with POST /api/create-checkout", "not_subscribed")
     client = stripe_client(services.env, services.http)
     try:
         session = await client.v1.billing_portal.sessions.create_async(
-            params={"customer": subscription.customer_id, "return_url": return_url},
+            params={"customer": subscription.customer_id, "return_url": url},
             options={"stripe_account": account},
         )
     except stripe.StripeError as error:

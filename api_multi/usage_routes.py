@@ -1,4 +1,5 @@
-"""Metered end-user calls: monthly tier limit + per-minute rate, per platform and user."""
+"""Metered end-user calls: monthly tier limit (in units) + per-minute rate (in calls), per
+platform and user; prepaid credits pay for the units the month's limit does not include."""
 
 from __future__ import annotations
 
@@ -6,10 +7,14 @@ from api_multi import lookups
 from api_multi.end_user_auth import JWT, EndUser, authenticate_end_user
 from api_multi.subscriptions import resolve_tier
 from dreamapi import kvkeys, meter_subjects
+from dreamapi.body import is_json_content_type, json_object
+from dreamapi.errors import bad_request
 from dreamapi.http import Request, Response, json_response
 from dreamapi.idempotency import idempotency_of
 from dreamapi.services import Services
 from dreamapi.tiers import Tier
+
+MAX_UNITS_PER_CALL = 1_000_000
 
 
 async def _tier_for(user: EndUser, services: Services) -> Tier:
@@ -18,12 +23,25 @@ async def _tier_for(user: EndUser, services: Services) -> Tier:
     return resolve_tier(config, user.requested_plan, subscription, trust_request=user.mode != JWT)
 
 
+def units_of(request: Request) -> int:
+    """What the call costs: `{"units": N}` in a JSON body, else 1. A body that is not JSON is the
+    caller's own business (calls sent one before units existed keep costing 1)."""
+    if not request.body or not is_json_content_type(request.headers.get("content-type")):
+        return 1
+    units = json_object(request).get("units", 1)
+    if not isinstance(units, int) or isinstance(units, bool) or not 1 <= units <= MAX_UNITS_PER_CALL:
+        raise bad_request(f"'units' must be an integer from 1 to {MAX_UNITS_PER_CALL}", "invalid_units")
+    return units
+
+
 async def track_call(request: Request, services: Services) -> Response:
     user = await authenticate_end_user(request, services)
+    units = units_of(request)
+    parameters: dict[str, object] = {"plan": request.headers.get("x-user-plan")}
+    if units != 1:  # keys sent before units existed keep their fingerprint
+        parameters["units"] = units
     idempotency = idempotency_of(
-        request,
-        {"plan": request.headers.get("x-user-plan")},
-        lambda key: kvkeys.idempotent_call(user.platform_id, user.user_id, key),
+        request, parameters, lambda key: kvkeys.idempotent_call(user.platform_id, user.user_id, key)
     )
     tier = await _tier_for(user, services)
     call = await services.meter.record_call(
@@ -33,12 +51,14 @@ async def track_call(request: Request, services: Services) -> Response:
         rate_limit=tier.rate_limit,
         now=services.clock.now(),
         idempotency=idempotency,
+        units=units,
+        credits_cover=True,
     )
     body = {
         "success": True,
         "userId": user.user_id,
         "platformId": user.platform_id,
-        "usage": call.usage.to_json(),
+        "usage": call.usage_json(),
     }
     return json_response(body, headers=call.headers())
 
@@ -52,4 +72,5 @@ async def get_usage(request: Request, services: Services) -> Response:
         limit=tier.limit,
         now=services.clock.now(),
     )
-    return json_response({"userId": user.user_id, "platformId": user.platform_id, "usage": usage.to_json()})
+    report = {**usage.to_json(), "credits": usage.credits}
+    return json_response({"userId": user.user_id, "platformId": user.platform_id, "usage": report})

@@ -1,13 +1,15 @@
-"""Stripe Connect webhooks: events from developers' connected accounts set their end users' plans."""
+"""Stripe Connect webhooks: events from developers' connected accounts set their end users' plans
+and grant the credit packs they bought."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from api_multi import lookups
+from api_multi.credits_routes import CREDITS_METADATA_KIND
 from api_multi.stats import record_payment
 from api_multi.subscriptions import load_subscription, save_subscription
-from dreamapi import ids
+from dreamapi import credit_ledger, ids, meter_subjects
 from dreamapi.connected_accounts import platform_of_account
 from dreamapi.http import Request, Response, json_response
 from dreamapi.services import Services
@@ -52,6 +54,35 @@ async def _update(services: Services, platform_id: str, user_id: str, created: i
     return f"{subscription.plan or 'default'}/{subscription.status}"
 
 
+async def _grant_pack(services: Services, platform_id: str, user_id: str, session: dict[str, Any]) -> str:
+    """A paid credit-pack session grants its units once: the session id is the ledger reference,
+    whichever event, delivery or endpoint brings it."""
+    metadata = session.get("metadata") or {}
+    units = metadata.get("units")
+    if (
+        not isinstance(units, str)
+        or not units.isdigit()
+        or not 0 < int(units) <= credit_ledger.MAX_CHANGE_UNITS
+    ):
+        return "ignored: credit pack without units"
+    if session.get("payment_status") != "paid":
+        return "pending: credits are granted once the payment succeeds"
+    session_id = str(session.get("id"))
+    change = await services.credits.change(
+        meter_subjects.end_user(platform_id, user_id),
+        units=int(units),
+        kind=credit_ledger.TOP_UP,
+        reason=f"credit pack {metadata.get('pack', '')}".strip(),
+        reference=f"top-up:{session_id}",
+        fingerprint=credit_ledger.fingerprint({"units": int(units)}),
+        now=services.clock.now(),
+    )
+    if isinstance(session.get("amount_total"), int):  # one key per payment: recording twice is harmless
+        currency = str(session.get("currency") or "usd")
+        await record_payment(services.tokens_kv, platform_id, session_id, session["amount_total"], currency)
+    return f"credits +{units} (balance {change.balance})" + (", already granted" if change.replayed else "")
+
+
 async def _apply(event: dict[str, Any], services: Services) -> str:
     account = event.get("account")
     if not isinstance(account, str) or not account:
@@ -76,6 +107,12 @@ async def _apply(event: dict[str, Any], services: Services) -> str:
     user_id = obj.get("client_reference_id") or metadata.get("userId")
     if not isinstance(user_id, str) or not ids.USER_ID.match(user_id):
         return "ignored: no end user"
+    if (
+        kind in ("checkout.session.completed", "checkout.session.async_payment_succeeded")
+        and obj.get("mode") == "payment"
+        and metadata.get("kind") == CREDITS_METADATA_KIND
+    ):
+        return await _grant_pack(services, platform_id, user_id, obj)
     if kind == "checkout.session.completed" and obj.get("mode") == "subscription":
         tier = metadata.get("tier")
         config = await load_tier_config(services.tokens_kv, platform_id)

@@ -9,7 +9,7 @@ from dreamapi.errors import bad_request
 from dreamapi.http import Request
 
 
-def _is_json_content_type(value: str | None) -> bool:
+def is_json_content_type(value: str | None) -> bool:
     if not value:
         return False
     media_type = value.split(";", 1)[0].strip().lower()
@@ -24,7 +24,7 @@ def json_object(request: Request, *, required: bool = True) -> dict[str, Any]:
         if required:
             raise bad_request("A JSON object body is required", "missing_body")
         return {}
-    if not _is_json_content_type(request.headers.get("content-type")):
+    if not is_json_content_type(request.headers.get("content-type")):
         raise bad_request("Content-Type must be application/json", "unsupported_content_type")
     try:
         data = json.loads(request.body.decode("utf-8"))

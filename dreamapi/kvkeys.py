@@ -69,3 +69,8 @@ def revenue(platform_id: str, payment_id: str) -> str:
 
 def developer_github(user_id: str) -> str:
     return f"user:{user_id}:github"
+
+
+def credit_packs(platform_id: str) -> str:
+    """The credit packs a developer sells to their end users."""
+    return f"platform:{platform_id}:credit-packs"

@@ -48,7 +48,9 @@ class Usage:
     limit: int
     plan: str
     period: Period
-    daily: dict[str, int] = field(default_factory=dict)  # ISO date -> calls, this period
+    daily: dict[str, int] = field(default_factory=dict)  # ISO date -> units, this period
+    credits_used: int = 0  # units of `count` that prepaid credits paid for
+    credits: int | None = None  # the subject's credit balance when read (None: not told)
 
     def daily_series(self, today: str) -> list[dict[str, Any]]:
         """Every day of the period up to `today`, zeros included (what a chart draws)."""
@@ -61,7 +63,8 @@ class Usage:
 
     @property
     def remaining(self) -> int:
-        return max(self.limit - self.count, 0)
+        """Included units left this period (credits come on top)."""
+        return max(self.limit - (self.count - self.credits_used), 0)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -97,6 +100,14 @@ class MeteredCall:
     usage: Usage
     rate: RateWindow | None  # None for an answer recorded by the KV meter this replaced
     replayed: bool = False  # the answer recorded for this Idempotency-Key; nothing counted now
+    units: int = 1  # what this call cost
+    recorded_by_kv_meter: bool = False  # replayed as the KV meter recorded it, before units existed
+
+    def usage_json(self) -> dict[str, Any]:
+        """The answer's `usage`: the period's, this call's units and the credit balance after it."""
+        if self.recorded_by_kv_meter:
+            return self.usage.to_json()
+        return {**self.usage.to_json(), "units": self.units, "credits": self.usage.credits}
 
     def headers(self) -> dict[str, str]:
         if self.replayed:
@@ -104,14 +115,13 @@ class MeteredCall:
         return self.rate.headers() if self.rate else {}
 
 
-def tier_limit_reached(usage: Usage) -> ApiError:
-    """The spec's body for an exhausted monthly quota."""
-    return ApiError(
-        403,
-        "Tier limit reached",
-        "Please upgrade to unlock more requests",
-        extra={"count": usage.count, "limit": usage.limit, "plan": usage.plan},
-    )
+def tier_limit_reached(usage: Usage, credits_balance: int | None = None) -> ApiError:
+    """The spec's body for an exhausted monthly quota (+ the credit balance that could not cover
+    the call, where credits apply)."""
+    extra: dict[str, Any] = {"count": usage.count, "limit": usage.limit, "plan": usage.plan}
+    if credits_balance is not None:
+        extra["creditsBalance"] = credits_balance
+    return ApiError(403, "Tier limit reached", "Please upgrade to unlock more requests", extra=extra)
 
 
 def rate_limited(window: RateWindow, now: float) -> ApiError:
@@ -158,10 +168,18 @@ def _period(answer: dict[str, Any]) -> Period:
         raise _MalformedAnswerError("period") from None
 
 
+def _optional_integer(answer: dict[str, Any], name: str) -> int | None:
+    return None if answer.get(name) is None else _integer(answer, name)
+
+
 def _labelled_usage(answer: dict[str, Any], plan: str, limit: int) -> Usage:
     labels = answer.get("labels") if isinstance(answer.get("labels"), dict) else {}
     plan = labels.get("plan") if isinstance(labels.get("plan"), str) else plan
-    return Usage(_integer(answer, "used"), _integer(answer, "limit"), plan, _period(answer))
+    credits_used = _optional_integer(answer, "creditsUsed") or 0
+    balance = _optional_integer(answer, "credits")
+    return Usage(
+        _integer(answer, "used"), _integer(answer, "limit"), plan, _period(answer), {}, credits_used, balance
+    )
 
 
 def _recorded_by_kv_meter(body: str) -> MeteredCall:
@@ -172,7 +190,7 @@ def _recorded_by_kv_meter(body: str) -> MeteredCall:
         recorded = Usage(int(usage["count"]), int(usage["limit"]), str(usage["plan"]), period)
     except (ValueError, KeyError, TypeError):
         raise _MalformedAnswerError("legacyBody") from None
-    return MeteredCall(recorded, None, replayed=True)
+    return MeteredCall(recorded, None, replayed=True, recorded_by_kv_meter=True)
 
 
 class UsageMeter:
@@ -189,9 +207,14 @@ class UsageMeter:
         self._flush_seconds = flush_seconds
         self._wall_clock = wall_clock
 
-    async def _send(self, subject: MeterSubject, operation: str, payload: dict[str, Any]) -> dict[str, Any]:
+    async def send(self, subject: MeterSubject, operation: str, payload: dict[str, Any]) -> dict[str, Any]:
+        """One operation on the subject's object (MeterUnavailableError when it did not answer)."""
         payload["legacyKey"] = subject.legacy_key
         return await self._port.send(subject.name, operation, payload, self._timeout + ANSWER_GRACE_SECONDS)
+
+    def deadline(self) -> int:
+        """Epoch ms after which the object applies nothing of an operation sent now."""
+        return int((self._wall_clock() + self._timeout) * 1000)
 
     async def record_call(
         self,
@@ -202,8 +225,12 @@ class UsageMeter:
         rate_limit: int,
         now: float,
         idempotency: Idempotency | None = None,
+        units: int = 1,
+        credits_cover: bool = False,
     ) -> MeteredCall:
-        """Counts one call, or raises 429 (rate) / 403 (monthly limit) / 503 without counting."""
+        """Counts one call of `units` units, or raises 429 (rate) / 403 (monthly limit) / 503
+        without counting. With `credits_cover`, the subject's prepaid credits pay for what the
+        month's included units cannot; a call both cannot cover is refused whole."""
         period = month_period(now)
         minute = int(now // 60)
         payload: dict[str, Any] = {
@@ -211,23 +238,27 @@ class UsageMeter:
             "period": period.start_iso,
             "day": datetime.fromtimestamp(now, tz=UTC).date().isoformat(),
             "window": minute,
-            "amount": 1,
+            "amount": units,
+            "creditsCover": credits_cover,
+            "at": int(now * 1000),
             "limit": limit,
             "windowLimit": rate_limit,
             "labels": {"plan": plan, "limit": limit},
             "snapshotKey": subject.snapshot_key,
             "flushSeconds": self._flush_seconds,
-            "deadline": int((self._wall_clock() + self._timeout) * 1000),
+            "deadline": self.deadline(),
             "idempotency": idempotency.to_json() if idempotency else None,
         }
         try:
-            answer = await self._send(subject, "meter", payload)
-            return self._decide(answer, plan, limit, now)
+            answer = await self.send(subject, "meter", payload)
+            return self._decide(answer, plan, limit, now, credits_cover)
         except (MeterUnavailableError, _MalformedAnswerError) as error:
             logger.warning("usage meter unavailable for %s: %s", subject.name, error)
             raise meter_unavailable("the call was not counted") from None
 
-    def _decide(self, answer: dict[str, Any], plan: str, limit: int, now: float) -> MeteredCall:
+    def _decide(
+        self, answer: dict[str, Any], plan: str, limit: int, now: float, credits_cover: bool
+    ) -> MeteredCall:
         decision = answer.get("decision")
         if decision == "counted" and isinstance(answer.get("legacyBody"), str):
             return _recorded_by_kv_meter(answer["legacyBody"])
@@ -241,19 +272,22 @@ class UsageMeter:
         if decision == "window_full":
             raise rate_limited(rate, now)
         if decision == "limit_reached":
-            raise tier_limit_reached(usage)
-        return MeteredCall(usage, rate, replayed=answer.get("replayed") is True)
+            raise tier_limit_reached(usage, usage.credits if credits_cover else None)
+        units = _optional_integer(answer, "units") or 1
+        return MeteredCall(usage, rate, answer.get("replayed") is True, units)
 
     async def peek(self, subject: MeterSubject, *, plan: str, limit: int, now: float) -> Usage:
         """This period's usage, counting nothing (exact: read from the subject's object)."""
         period = month_period(now)
         try:
-            answer = await self._send(subject, "peek", {"period": period.start_iso})
+            answer = await self.send(subject, "peek", {"period": period.start_iso})
             days = answer.get("days")
             if not isinstance(days, dict):
                 raise _MalformedAnswerError("days")
             daily = {str(day): int(amount) for day, amount in days.items()}
-            return Usage(_integer(answer, "used"), limit, plan, period, daily)
+            credits_used = _optional_integer(answer, "creditsUsed") or 0
+            balance = _optional_integer(answer, "credits")
+            return Usage(_integer(answer, "used"), limit, plan, period, daily, credits_used, balance)
         except (MeterUnavailableError, _MalformedAnswerError, ValueError, TypeError) as error:
             logger.warning("usage meter unavailable for %s: %s", subject.name, error)
             raise meter_unavailable("usage cannot be read right now") from None

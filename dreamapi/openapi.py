@@ -35,6 +35,8 @@ USAGE = obj(
         "periodStart": STRING,
         "periodEnd": STRING,
         "remaining": INTEGER,
+        "units": INTEGER,
+        "credits": {"type": ["integer", "null"]},
     },
     ("count", "limit", "plan", "periodStart", "periodEnd", "remaining"),
 )
@@ -45,6 +47,7 @@ TIER_LIMIT_REACHED = obj(
         "count": INTEGER,
         "limit": INTEGER,
         "plan": STRING,
+        "creditsBalance": INTEGER,
     },
     ("error", "message", "count", "limit", "plan"),
 )
@@ -126,6 +129,18 @@ def query(name: str, required: bool = True, pattern: str | None = None) -> dict[
     if pattern:
         schema["pattern"] = pattern
     return {"name": name, "in": "query", "required": required, "schema": schema}
+
+
+def path_parameter(name: str, pattern: str, description: str | None = None) -> dict[str, Any]:
+    parameter = {
+        "name": name,
+        "in": "path",
+        "required": True,
+        "schema": {"type": "string", "pattern": pattern},
+    }
+    if description:
+        parameter["description"] = description
+    return parameter
 
 
 def header(

@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from dreamapi.credit_ledger import Credits
 from dreamapi.errors import ApiError
 from dreamapi.isolate_cache import ISOLATE_CACHE, IsolateCache
 from dreamapi.metering import UsageMeter
@@ -61,6 +62,10 @@ class Services:
             timeout_seconds=self.settings.meter_timeout_seconds,
             flush_seconds=self.settings.usage_snapshot_seconds,
         )
+
+    @property
+    def credits(self) -> Credits:
+        return Credits(self.meter)
 
     @property
     def tokens_kv(self) -> KVNamespace:

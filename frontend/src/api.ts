@@ -71,3 +71,20 @@ export type ConnectionStatus = {
   stripe: { connected: boolean; onboardingPending: boolean; accountId?: string };
   github: { connected: boolean; login?: string };
 };
+export type CreditPack = {
+  name: string;
+  units: number;
+  priceCents: number;
+  currency?: string;
+  stripePriceId?: string | null;
+};
+export type CreditPackList = { platformId: string; packs: CreditPack[] };
+export type LedgerEntry = {
+  kind: "grant" | "adjustment" | "top_up" | "usage";
+  units: number;
+  reason: string;
+  at: string;
+  date?: string;
+  balanceAfter: number;
+};
+export type CreditStatement = { platformId: string; userId: string; balance: number; entries: LedgerEntry[] };

@@ -226,9 +226,8 @@ class StripeStandin:
         matches = [d for d in self.deliveries if d.event["id"] == request.params["id"]]
         if not matches:
             return stripe_error("No such event", 404)
-        resent = [
-            self._deliver(d.event, d.target, dict(self.webhook_targets).get(d.target, "")) for d in matches
-        ]
+        secrets_by_target = dict(self.webhook_targets + self.connect_webhook_targets)
+        resent = [self._deliver(d.event, d.target, secrets_by_target.get(d.target, "")) for d in matches]
         self.deliveries.extend(resent)
         return json_reply([self._delivery_json(d) for d in resent])
 
@@ -297,10 +296,16 @@ class StripeStandin:
         line_items = form.get("line_items") or []
         if not line_items or not isinstance(line_items, list):
             return stripe_error("Missing required param: line_items.", param="line_items")
-        for item in line_items:
-            price = self.prices.get(item.get("price"))
-            if price is None or price.get("account") != account:  # objects live in one account
-                return stripe_error(f"No such price: '{item.get('price')}'", param="line_items[0][price]")
+        amount_total, currencies = 0, set()
+        for index, item in enumerate(line_items):
+            price = self._line_item_price(item, account)
+            if isinstance(price, str):
+                return stripe_error(price, param=f"line_items[{index}]")
+            if mode == "subscription" and not price.get("recurring"):
+                return stripe_error("Subscription mode needs recurring prices", param=f"line_items[{index}]")
+            item["price"] = price["id"]
+            amount_total += price["unit_amount"] * int(item.get("quantity") or 1)
+            currencies.add(price["currency"])
         if not form.get("success_url"):
             return stripe_error("Missing required param: success_url.", param="success_url")
         customer = form.get("customer")
@@ -313,6 +318,8 @@ class StripeStandin:
             "mode": mode,
             "status": "open",
             "payment_status": "unpaid",
+            "amount_total": amount_total,
+            "currency": currencies.pop() if len(currencies) == 1 else None,
             "customer": customer,
             "client_reference_id": form.get("client_reference_id"),
             "success_url": form["success_url"],
@@ -326,6 +333,34 @@ class StripeStandin:
         }
         self.sessions[session_id] = session
         return json_reply(session)
+
+    def _line_item_price(self, item: dict[str, Any], account: str | None) -> dict[str, Any] | str:
+        """The item's price (objects live in one account), or inline `price_data` made into a
+        one-time price as Stripe does; a string says what is wrong."""
+        if "price_data" not in item:
+            price = self.prices.get(item.get("price"))
+            if price is None or price.get("account") != account:
+                return f"No such price: '{item.get('price')}'"
+            return price
+        data = item["price_data"]
+        name = data.get("product_data", {}).get("name") if isinstance(data, dict) else None
+        amount = data.get("unit_amount", "") if isinstance(data, dict) else ""
+        if not name or not str(amount).isdigit() or not re.match(r"^[a-z]{3}$", str(data.get("currency"))):
+            return "price_data needs currency, unit_amount and product_data[name]"
+        price = {
+            "account": account,
+            "id": new_id("price"),
+            "object": "price",
+            "currency": data["currency"],
+            "unit_amount": int(amount),
+            "product": new_id("prod"),
+            "recurring": None,
+            "active": False,
+            "metadata": {},
+            "nickname": name,
+        }
+        self.prices[price["id"]] = price
+        return price
 
     def _get_session(self, request: StandinRequest, _form: dict[str, Any]) -> Reply:
         session = self.sessions.get(request.params["id"])

@@ -67,7 +67,7 @@ def test_free_tier_journey_in_both_auth_modes(platform: Platform, api_multi: htt
         assert (body["usage"]["count"], body["usage"]["limit"], body["usage"]["plan"]) == (call, 5, "free")
     sixth = api_multi.post("/api/data", headers=headers)
     assert sixth.status_code == 403
-    assert sixth.json() == {**SPEC_LIMIT_BODY, "count": 5, "limit": 5, "plan": "free"}
+    assert sixth.json() == {**SPEC_LIMIT_BODY, "count": 5, "limit": 5, "plan": "free", "creditsBalance": 0}
     usage = api_multi.get("/api/usage", headers=headers)
     assert usage.status_code == 200 and usage.json()["usage"]["count"] == 5
     # the meter object keeps a snapshot in KV for dashboards, written off the hot path

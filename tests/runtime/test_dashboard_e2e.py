@@ -173,3 +173,64 @@ def test_developer_journey(platform: Platform, dashboard: str, browser: Browser)
     expect(tiers).to_contain_text("pro")
     shot(page, "08-public-tiers")
     assert console_errors == []
+
+
+def test_credit_packs_and_an_end_users_credits(platform: Platform, dashboard: str, browser: Browser) -> None:
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    page_errors: list[str] = []
+    page.on("pageerror", lambda error: page_errors.append(str(error)))
+    page.goto(f"{dashboard}/dashboard")
+    page.get_by_label("Email").fill(f"dev-{secrets.token_hex(4)}@example.com")
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_test_id("generate").click()
+    api_key = page.get_by_test_id("api-key").inner_text()
+    platform_id = page.get_by_test_id("platform-id").inner_text()
+
+    # define a pack (the API's validation shows inline first)
+    expect(page.get_by_text("No credit packs yet.")).to_be_visible()
+    page.get_by_role("button", name="Add pack").click()
+    page.get_by_label("Pack 1 name").fill("Starter Pack")
+    page.get_by_test_id("save-packs").click()
+    expect(page.get_by_test_id("pack-problems")).to_contain_text("lowercase")
+    page.get_by_label("Pack 1 name").fill("starter")
+    page.get_by_label("Pack 1 units").fill("2500")
+    page.get_by_label("Pack 1 price").fill("900")
+    page.get_by_test_id("save-packs").click()
+    expect(page.get_by_text("Packs saved.")).to_be_visible()
+    public = httpx.get(
+        f"{platform.workers['api_multi'].url}/api/credit-packs", params={"platformId": platform_id}
+    )
+    assert public.json()["packs"] == [
+        {"name": "starter", "units": 2500, "priceCents": 900, "currency": "usd", "stripePriceId": None}
+    ]
+
+    # an end user who made a call; look them up, grant credits, see balance and ledger
+    call = httpx.post(
+        f"{platform.workers['api_multi'].url}/api/data",
+        headers={"authorization": f"Bearer {api_key}", "x-user-id": "enduser_7"},
+    )
+    assert call.status_code == 200
+    page.get_by_label("End user id").fill("enduser_7")
+    page.get_by_test_id("lookup-user").click()
+    expect(page.get_by_test_id("credit-balance")).to_have_text("0")
+    expect(page.get_by_text("No ledger entries yet.")).to_be_visible()
+    page.get_by_label("Units (negative to remove)").fill("-5")
+    page.get_by_test_id("apply-credits").click()
+    expect(page.locator("#end-user-title").locator("..").get_by_role("alert")).to_contain_text("below zero")
+    page.get_by_label("Units (negative to remove)").fill("300")
+    page.get_by_label("Reason").fill("welcome bonus")
+    page.get_by_test_id("apply-credits").click()
+    expect(page.get_by_test_id("credit-balance")).to_have_text("300")
+    ledger = page.get_by_test_id("ledger")
+    expect(ledger).to_contain_text("grant")
+    expect(ledger).to_contain_text("+300")
+    expect(ledger).to_contain_text("welcome bonus")
+    shot(page, "09-credits")
+    balance = httpx.get(
+        f"{platform.workers['api_multi'].url}/api/credits",
+        headers={"authorization": f"Bearer {api_key}", "x-user-id": "enduser_7"},
+    )
+    assert balance.json()["balance"] == 300
+    page.set_viewport_size({"width": 375, "height": 800})
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= 375
+    assert page_errors == []

@@ -90,7 +90,10 @@ def test_the_monthly_limit_holds_across_locations(api_multi: httpx.Client, locat
     statuses = [reply.status_code for reply in replies]
     assert (statuses.count(200), statuses.count(403)) == (50, 30)
     refused = [reply.json() for reply in replies if reply.status_code == 403]
-    assert all(body == {**SPEC_LIMIT_BODY, "count": 50, "limit": 50, "plan": "metered"} for body in refused)
+    assert all(
+        body == {**SPEC_LIMIT_BODY, "count": 50, "limit": 50, "plan": "metered", "creditsBalance": 0}
+        for body in refused
+    )
     assert usage_at(locations[0], api_key, user) == 50
 
 

@@ -106,7 +106,12 @@ def test_full_stripe_connect_round_trip_enables_connect_checkout(
     )
     price = httpx.post(
         f"{platform.stripe.base_url}/v1/prices",
-        data={"currency": "usd", "unit_amount": "900", "product": product.json()["id"]},
+        data={
+            "currency": "usd",
+            "unit_amount": "900",
+            "product": product.json()["id"],
+            "recurring[interval]": "month",
+        },
         headers=stripe_headers,
     ).json()["id"]
     tiers = [

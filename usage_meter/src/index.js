@@ -9,9 +9,13 @@
  * the increment below happen with no await in between: concurrent calls cannot interleave, and
  * the reply leaves only once the write is durable (output gate).
  *
- * POST /meter  count `amount` if the window and the period both have room, else count nothing;
- *              each carries an operation id, so a caller's retry of it is applied at most once
- * POST /peek   the counters of one period
+ * POST /meter  count `amount` units if the window and the period both have room, else count
+ *              nothing; with `creditsCover`, the credit balance pays for what the period's
+ *              `limit` cannot, and a call both cannot cover counts nothing. Each carries an
+ *              operation id, so a caller's retry of it is applied at most once
+ * POST /peek   the counters of one period and the credit balance
+ * POST /credit change the credit balance by `units` (never below zero) once per `reference`
+ * POST /ledger the credit balance and the latest ledger entries, newest first
  * alarm        write a snapshot of the latest period to KV (dashboards), at most once per
  *              `flushSeconds`; drop expired idempotency records
  */
@@ -36,7 +40,25 @@ CREATE TABLE IF NOT EXISTS replays (
   expires_at INTEGER NOT NULL
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS settings (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS credits (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  balance INTEGER NOT NULL CHECK (balance >= 0)
+);
+CREATE TABLE IF NOT EXISTS ledger (
+  key TEXT PRIMARY KEY,
+  kind TEXT NOT NULL,
+  units INTEGER NOT NULL,
+  reason TEXT NOT NULL,
+  day TEXT NOT NULL,
+  at INTEGER NOT NULL,
+  balance INTEGER NOT NULL,
+  fingerprint TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS ledger_by_time ON ledger (at);
 `;
+// Columns added after the first release, for objects created before them.
+const ADDED_COLUMNS = { periods: { credits_used: "INTEGER NOT NULL DEFAULT 0" } };
+const OPERATIONS = ["/meter", "/peek", "/credit", "/ledger"];
 const LEGACY_REPLAY_MS = 24 * 3600 * 1000;
 // Operations counted lately, kept in their period's row (no extra row written): a caller that
 // lost an answer retries the same operation within seconds and gets the first answer.
@@ -48,6 +70,7 @@ export class UsageMeter extends DurableObject {
     super(ctx, env);
     this.sql = ctx.storage.sql;
     this.sql.exec(SCHEMA);
+    addMissingColumns(this.sql);
     this.initialized = this.setting("initialized") !== null;
     this.initializing = null;
     this.alarmScheduled = false;
@@ -66,7 +89,15 @@ export class UsageMeter extends DurableObject {
     if (problem) return reply(400, { error: "bad_meter_request", message: problem });
     this.rowsWritten = 0;
     try {
-      const result = path === "/meter" ? await this.meter(input) : await this.peek(input);
+      await this.ready(input.legacyKey);
+      const result =
+        path === "/meter"
+          ? await this.meter(input)
+          : path === "/peek"
+            ? this.peek(input)
+            : path === "/credit"
+              ? this.credit(input)
+              : this.ledger(input);
       return reply(200, { ...result, rowsWritten: this.rowsWritten });
     } catch (error) {
       console.error(`usage meter: ${path} failed: ${error}`);
@@ -75,7 +106,6 @@ export class UsageMeter extends DurableObject {
   }
 
   async meter(input) {
-    await this.ready(input.legacyKey);
     const idempotency = input.idempotency;
     let legacyReplay = null;
     if (idempotency?.legacyKey && Date.now() < this.legacyReplaysUntil && !this.replay(idempotency.key)) {
@@ -120,8 +150,15 @@ export class UsageMeter extends DurableObject {
       windowLimit: input.windowLimit,
       labels: input.labels,
     };
+    const balance = this.balance();
+    Object.assign(state, { creditsUsed: row.credits_used, credits: balance, units: input.amount });
     if (windowCalls >= input.windowLimit) return { decision: "window_full", replayed: false, ...state };
-    if (row.used + input.amount > input.limit) return { decision: "limit_reached", replayed: false, ...state };
+    // Included units first, then credits (when they may cover the call); all or nothing.
+    const included = Math.max(input.limit - (row.used - row.credits_used), 0);
+    const fromCredits = Math.max(input.amount - included, 0);
+    if (fromCredits > 0 && (!input.creditsCover || fromCredits > balance)) {
+      return { decision: "limit_reached", replayed: false, ...state };
+    }
     const days = JSON.parse(row.days);
     days[input.day] = (days[input.day] ?? 0) + input.amount;
     const counted = {
@@ -131,14 +168,17 @@ export class UsageMeter extends DurableObject {
       used: row.used + input.amount,
       calls: row.calls + 1,
       windowCalls: windowCalls + 1,
+      creditsUsed: row.credits_used + fromCredits,
+      credits: balance - fromCredits,
     };
     recent[input.operation] = [Date.now(), counted];
     this.write(
-      `INSERT INTO periods (period, used, calls, days, win, win_calls, labels, recent, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO periods (period, used, calls, days, win, win_calls, labels, recent, updated_at, credits_used)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (period) DO UPDATE SET used = excluded.used, calls = excluded.calls,
          days = excluded.days, win = excluded.win, win_calls = excluded.win_calls,
-         labels = excluded.labels, recent = excluded.recent, updated_at = excluded.updated_at`,
+         labels = excluded.labels, recent = excluded.recent, updated_at = excluded.updated_at,
+         credits_used = excluded.credits_used`,
       input.period,
       counted.used,
       counted.calls,
@@ -148,21 +188,92 @@ export class UsageMeter extends DurableObject {
       JSON.stringify(input.labels),
       JSON.stringify(recent),
       Date.now(),
+      counted.creditsUsed,
     );
+    if (fromCredits > 0) this.spendCredits(fromCredits, input.day, input.at ?? Date.now());
     if (input.idempotency) this.keepReplay(input.idempotency, counted);
     return counted;
   }
 
-  async peek(input) {
-    await this.ready(input.legacyKey);
+  /** Credits spent by calls: the balance, and the day's usage entry of the ledger. */
+  spendCredits(units, day, at) {
+    const balance = this.balance() - units;
+    this.setBalance(balance);
+    this.write(
+      `INSERT INTO ledger (key, kind, units, reason, day, at, balance, fingerprint)
+       VALUES (?, 'usage', ?, 'calls', ?, ?, ?, '')
+       ON CONFLICT (key) DO UPDATE SET units = units + excluded.units, at = excluded.at,
+         balance = excluded.balance`,
+      `usage:${day}`,
+      -units,
+      day,
+      at,
+      balance,
+    );
+  }
+
+  peek(input) {
     const row = this.period(input.period);
     return {
       period: input.period,
       used: row.used,
       calls: row.calls,
+      creditsUsed: row.credits_used,
+      credits: this.balance(),
       days: JSON.parse(row.days),
       labels: JSON.parse(row.labels),
     };
+  }
+
+  credit(input) {
+    return this.ctx.storage.transactionSync(() => {
+      const earlier = this.sql.exec("SELECT * FROM ledger WHERE key = ?", input.reference).toArray()[0];
+      if (earlier) {
+        return earlier.fingerprint === input.fingerprint
+          ? { decision: "applied", replayed: true, balance: this.balance(), entry: { ...earlier, fingerprint: undefined } }
+          : { decision: "conflict", balance: this.balance() };
+      }
+      if (Date.now() > input.deadline) return { decision: "deadline_passed" };
+      const balance = this.balance() + input.units;
+      if (balance < 0) return { decision: "insufficient_credits", balance: this.balance() };
+      const entry = {
+        key: input.reference,
+        kind: input.kind,
+        units: input.units,
+        reason: input.reason,
+        day: "",
+        at: input.at,
+        balance,
+        fingerprint: input.fingerprint,
+      };
+      this.setBalance(balance);
+      this.write(
+        `INSERT INTO ledger (key, kind, units, reason, day, at, balance, fingerprint)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+        ...Object.values(entry),
+      );
+      const { fingerprint, ...shown } = entry;
+      return { decision: "applied", replayed: false, balance, entry: shown };
+    });
+  }
+
+  ledger(input) {
+    const entries = this.sql
+      .exec("SELECT kind, units, reason, day, at, balance FROM ledger ORDER BY at DESC, key DESC LIMIT ?", input.entries)
+      .toArray();
+    return { balance: this.balance(), entries };
+  }
+
+  balance() {
+    const row = this.sql.exec("SELECT balance FROM credits WHERE id = 1").toArray()[0];
+    return row ? row.balance : 0;
+  }
+
+  setBalance(balance) {
+    this.write(
+      "INSERT INTO credits (id, balance) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET balance = excluded.balance",
+      balance,
+    );
   }
 
   async alarm() {
@@ -237,7 +348,7 @@ export class UsageMeter extends DurableObject {
 
   period(period) {
     const row = this.sql.exec("SELECT * FROM periods WHERE period = ?", period).toArray()[0];
-    return row ?? { used: 0, calls: 0, days: "{}", win: -1, win_calls: 0, labels: "{}", recent: "{}" };
+    return row ?? { used: 0, calls: 0, days: "{}", win: -1, win_calls: 0, labels: "{}", recent: "{}", credits_used: 0 };
   }
 
   replay(key) {
@@ -300,16 +411,30 @@ function legacyRecord(raw) {
   return { period: data.periodStart, used, days, window, windowCalls };
 }
 
+function addMissingColumns(sql) {
+  for (const [table, columns] of Object.entries(ADDED_COLUMNS)) {
+    const present = sql.exec(`SELECT * FROM ${table} LIMIT 0`).columnNames;
+    for (const [name, definition] of Object.entries(columns)) {
+      if (!present.includes(name)) sql.exec(`ALTER TABLE ${table} ADD COLUMN ${name} ${definition}`);
+    }
+  }
+}
+
 function invalid(path, input) {
   if (!isObject(input)) return "body must be a JSON object";
-  if (path !== "/meter" && path !== "/peek") return `unknown operation ${path}`;
-  if (typeof input.period !== "string" || !input.period) return "period must be a string";
+  if (!OPERATIONS.includes(path)) return `unknown operation ${path}`;
   if (input.legacyKey != null && typeof input.legacyKey !== "string") return "legacyKey must be a string";
+  if (path === "/credit") return invalidCredit(input);
+  if (path === "/ledger") return Number.isInteger(input.entries) && input.entries >= 0 ? null : "entries";
+  if (typeof input.period !== "string" || !input.period) return "period must be a string";
   if (path === "/peek") return null;
   if (typeof input.operation !== "string" || !input.operation) return "operation must be a string";
   for (const name of ["window", "amount", "limit", "windowLimit", "deadline", "flushSeconds"]) {
     if (!Number.isInteger(input[name])) return `${name} must be an integer`;
   }
+  // Optional: callers deployed before credits existed send neither.
+  if (input.creditsCover != null && typeof input.creditsCover !== "boolean") return "creditsCover must be true or false";
+  if (input.at != null && !Number.isInteger(input.at)) return "at must be an integer";
   if (input.amount < 1 || input.flushSeconds < 1) return "amount and flushSeconds must be positive";
   if (typeof input.day !== "string") return "day must be a string";
   if (!isObject(input.labels)) return "labels must be an object";
@@ -322,6 +447,17 @@ function invalid(path, input) {
     if (!Number.isInteger(idempotency.ttlSeconds) || idempotency.ttlSeconds < 1) return "idempotency.ttlSeconds";
   }
   return null;
+}
+
+function invalidCredit(input) {
+  for (const name of ["reference", "fingerprint", "kind", "reason"]) {
+    if (typeof input[name] !== "string") return `${name} must be a string`;
+  }
+  if (!input.reference) return "reference must not be empty";
+  for (const name of ["units", "at", "deadline"]) {
+    if (!Number.isSafeInteger(input[name])) return `${name} must be an integer`;
+  }
+  return input.units === 0 ? "units must not be zero" : null;
 }
 
 function isObject(value) {

@@ -6,6 +6,8 @@ import { call, type Credentials } from "../api";
 import { BillingUsageCard } from "../components/BillingUsageCard";
 import { ConnectCard } from "../components/ConnectCard";
 import { CredentialsCard } from "../components/CredentialsCard";
+import { CreditPacksCard } from "../components/CreditPacksCard";
+import { EndUserCreditsCard } from "../components/EndUserCreditsCard";
 import { QuickStart } from "../components/QuickStart";
 import { StatsCard } from "../components/StatsCard";
 import { TiersCard } from "../components/TiersCard";
@@ -55,6 +57,8 @@ function SignedInDashboard({ notice }: { notice: string | null }) {
       {platformId ? (
         <>
           <TiersCard platformId={platformId} />
+          <CreditPacksCard platformId={platformId} />
+          <EndUserCreditsCard />
           <StatsCard />
           <ConnectCard />
           <section className="card">
