@@ -39,6 +39,10 @@ def main() -> int:
     processes: list[devstack.Process] = []
 
     def stop_all(*_: object) -> None:
+        # A second Ctrl-C (or make passing its SIGTERM on) must not cut the cleanup short and
+        # leave workerd processes behind.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         for process in reversed(processes):
             process.stop()
 
