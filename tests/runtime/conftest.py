@@ -32,6 +32,17 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
         yield started
 
 
+@pytest.fixture(scope="module")
+def locations(platform: Platform) -> Iterator[list[str]]:
+    """The platform's api_multi and a second process of it: same KV state, same meter."""
+    second = platform.start_worker("api_multi", "api_multi-location-b")
+    try:
+        devstack.wait_until_up(second)
+        yield [platform.workers["api_multi"].url, second.url]
+    finally:
+        second.stop()
+
+
 @pytest.fixture()
 def api_multi(platform: Platform) -> Iterator[httpx.Client]:
     with platform.client("api_multi") as client:

@@ -49,6 +49,14 @@ def put_tiers(api_multi: httpx.Client, api_key: str, tiers: list[dict]) -> httpx
     return api_multi.put("/api/developer/tiers", json={"tiers": tiers}, headers=key_headers(api_key))
 
 
+def platform_with_tier(api_multi: httpx.Client, **tier: int) -> tuple[str, str]:
+    """A new platform whose one (default) tier is `metered` with these limits."""
+    platform_id, api_key = register(api_multi)
+    reply = put_tiers(api_multi, api_key, [{"name": "metered", "default": True, **tier}])
+    assert reply.status_code == 200, reply.text
+    return platform_id, api_key
+
+
 def operations(reply: httpx.Response, header: str = "x-kv-ops") -> dict[str, int]:
     """The storage operations a call cost, as the worker counted them (EXPOSE_KV_OPS)."""
     return {k: int(v) for k, v in (part.split("=") for part in reply.headers[header].split(";"))}

@@ -6,12 +6,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterator
 
 import httpx
 import pytest
 
-from scripts import devstack
 from scripts.local_platform import Platform, concurrently
 from scripts.standins.stripe import DEFAULT_CONNECT_WEBHOOK_SECRET
 from tests.runtime.helpers import (
@@ -20,33 +18,13 @@ from tests.runtime.helpers import (
     jwt_headers,
     key_headers,
     new_user,
-    put_tiers,
+    platform_with_tier,
     register,
 )
 from tests.runtime.test_api_multi import _connect_event, _send, connect_stripe
 from tests.runtime.test_developer_auth import ATTACKS, attack_tokens
 
 pytestmark = pytest.mark.runtime
-
-
-@pytest.fixture(scope="module")
-def second_api_multi(platform: Platform) -> Iterator[str]:
-    """A second api_multi process: same KV state, same meter (another location)."""
-    second = platform.start_worker("api_multi", "api_multi-credits-b")
-    try:
-        devstack.wait_until_up(second)
-        yield second.url
-    finally:
-        second.stop()
-
-
-def metered_platform(api_multi: httpx.Client, limit: int, rate_limit: int = 1000) -> tuple[str, str]:
-    platform_id, api_key = register(api_multi)
-    reply = put_tiers(
-        api_multi, api_key, [{"name": "metered", "limit": limit, "rateLimit": rate_limit, "default": True}]
-    )
-    assert reply.status_code == 200, reply.text
-    return platform_id, api_key
 
 
 def call(api_multi: httpx.Client, api_key: str, user: str, units: int | None = None) -> httpx.Response:
@@ -69,7 +47,7 @@ def grant(api_multi: httpx.Client, api_key: str, user: str, units: int, **header
 
 
 def test_a_tier_limit_counts_units_and_refuses_a_call_it_cannot_cover_whole(api_multi: httpx.Client) -> None:
-    _, api_key = metered_platform(api_multi, limit=100)
+    _, api_key = platform_with_tier(api_multi, limit=100, rateLimit=1000)
     user = new_user()
     for used in (30, 60, 90):
         reply = call(api_multi, api_key, user, 30)
@@ -100,14 +78,13 @@ def test_a_tier_limit_counts_units_and_refuses_a_call_it_cannot_cover_whole(api_
 
 
 def test_credits_pay_for_what_the_month_does_not_include_exactly_across_two_processes(
-    api_multi: httpx.Client, second_api_multi: str
+    api_multi: httpx.Client, locations: list[str]
 ) -> None:
-    _, api_key = metered_platform(api_multi, limit=10)
+    _, api_key = platform_with_tier(api_multi, limit=10, rateLimit=1000)
     user = new_user()
     granted = grant(api_multi, api_key, user, 50)
     assert granted.status_code == 201 and granted.json()["balance"] == 50, granted.text
-    urls = [str(api_multi.base_url).rstrip("/"), second_api_multi]
-    replies = asyncio.run(concurrently(urls, [key_headers(api_key, user)] * 100))
+    replies = asyncio.run(concurrently(locations, [key_headers(api_key, user)] * 100))
     statuses = [reply.status_code for reply in replies]
     print(f"\n100 concurrent 1-unit calls, limit 10 + 50 credits: {statuses.count(200)} answered 200")
     assert (statuses.count(200), statuses.count(403)) == (60, 40), statuses
@@ -124,7 +101,7 @@ def test_credits_pay_for_what_the_month_does_not_include_exactly_across_two_proc
 
 
 def test_grants_and_adjustments_honour_idempotency_and_never_go_below_zero(api_multi: httpx.Client) -> None:
-    platform_id, api_key = metered_platform(api_multi, limit=1)
+    platform_id, api_key = platform_with_tier(api_multi, limit=1, rateLimit=1000)
     user = new_user()
     first = grant(api_multi, api_key, user, 20, **{"idempotency-key": "grant-1"})
     again = grant(api_multi, api_key, user, 20, **{"idempotency-key": "grant-1"})
@@ -181,9 +158,9 @@ def _packs(api_multi: httpx.Client, api_key: str, packs: list[dict]) -> httpx.Re
 
 
 def test_a_pack_bought_through_checkout_is_granted_once_however_often_its_events_arrive(
-    platform: Platform, api_multi: httpx.Client, second_api_multi: str
+    platform: Platform, api_multi: httpx.Client, locations: list[str]
 ) -> None:
-    platform_id, api_key = metered_platform(api_multi, limit=1)
+    platform_id, api_key = platform_with_tier(api_multi, limit=1, rateLimit=1000)
     account = connect_stripe(platform, platform_id)
     stored = _packs(api_multi, api_key, [{"name": "starter", "units": 1000, "priceCents": 900}])
     assert stored.status_code == 200, stored.text
@@ -208,7 +185,7 @@ def test_a_pack_bought_through_checkout_is_granted_once_however_often_its_events
     session = platform.stripe.sessions[checkout.json()["sessionId"]]
     assert (session["mode"], session["account"], session["amount_total"]) == ("payment", account, 900)
     # a second endpoint of ours receives connected accounts' events too
-    second_endpoint = (f"{second_api_multi}/webhook/stripe", DEFAULT_CONNECT_WEBHOOK_SECRET)
+    second_endpoint = (f"{locations[1]}/webhook/stripe", DEFAULT_CONNECT_WEBHOOK_SECRET)
     platform.stripe.connect_webhook_targets.append(second_endpoint)
     try:
         deliveries = pay_and_redeliver(platform, checkout.json()["url"], session["id"], account)
@@ -231,7 +208,7 @@ def test_a_pack_bought_through_checkout_is_granted_once_however_often_its_events
 def test_another_platform_cannot_read_or_change_credits_or_packs(
     platform: Platform, api_multi: httpx.Client
 ) -> None:
-    a_id, a_key = metered_platform(api_multi, limit=1)
+    a_id, a_key = platform_with_tier(api_multi, limit=1, rateLimit=1000)
     b_id, b_key = register(api_multi)
     user = "shared_name"
     assert grant(api_multi, a_key, user, 40).status_code == 201
@@ -273,7 +250,7 @@ def test_another_platform_cannot_read_or_change_credits_or_packs(
 def test_forged_tokens_reach_no_credits_route(
     platform: Platform, api_multi: httpx.Client, attack: str
 ) -> None:
-    _, api_key = metered_platform(api_multi, limit=1)
+    _, api_key = platform_with_tier(api_multi, limit=1, rateLimit=1000)
     user = new_user()
     token = attack_tokens(platform)[attack]
     forged = {"authorization": f"Bearer {token}"}
@@ -292,8 +269,8 @@ def test_forged_tokens_reach_no_credits_route(
 def test_ids_that_could_escape_their_key_and_forged_top_ups_change_nothing(
     platform: Platform, api_multi: httpx.Client
 ) -> None:
-    a_id, a_key = metered_platform(api_multi, limit=1)
-    b_id, b_key = metered_platform(api_multi, limit=1)
+    a_id, a_key = platform_with_tier(api_multi, limit=1, rateLimit=1000)
+    b_id, b_key = platform_with_tier(api_multi, limit=1, rateLimit=1000)
     for user in ("a%3Ab", "a%2Fb", "x" * 129, "%20"):
         reply = api_multi.post(
             f"/api/developer/users/{user}/credits", json={"units": 1}, headers=key_headers(a_key)

@@ -7,14 +7,12 @@ import asyncio
 import hashlib
 import json
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import httpx
 import pytest
 
 from dreamapi.periods import month_period
-from scripts import devstack
 from scripts.local_platform import Platform, concurrently, wait_for_a_fresh_minute
 from tests.runtime.conftest import CACHE_SECONDS
 from tests.runtime.helpers import (
@@ -23,29 +21,12 @@ from tests.runtime.helpers import (
     key_headers,
     new_user,
     operations,
+    platform_with_tier,
     put_tiers,
     register,
 )
 
 pytestmark = pytest.mark.runtime
-
-
-@pytest.fixture(scope="module")
-def locations(platform: Platform) -> Iterator[list[str]]:
-    """The platform's api_multi and a second process of it: same KV state, same meter."""
-    second = platform.start_worker("api_multi", "api_multi-location-b")
-    try:
-        devstack.wait_until_up(second)
-        yield [platform.workers["api_multi"].url, second.url]
-    finally:
-        second.stop()
-
-
-def platform_with_tier(api_multi: httpx.Client, **tier: int) -> tuple[str, str]:
-    platform_id, api_key = register(api_multi)
-    reply = put_tiers(api_multi, api_key, [{"name": "metered", "default": True, **tier}])
-    assert reply.status_code == 200, reply.text
-    return platform_id, api_key
 
 
 def usage_at(url: str, api_key: str, user: str) -> int:
