@@ -23,6 +23,15 @@ class Headers:
         for name, value in pairs:
             self.add(str(name), str(value))
 
+    @classmethod
+    def from_lowercase(cls, unique: Mapping[str, str]) -> Headers:
+        """Headers from names that are already lowercase and unique, as a JS Headers object
+        yields them: no per-name normalising on the hot path."""
+        headers = cls.__new__(cls)
+        headers._index = dict(unique)
+        headers._items = list(headers._index.items())
+        return headers
+
     def get(self, name: str, default: str | None = None) -> str | None:
         return self._index.get(name.lower(), default)
 
@@ -110,12 +119,16 @@ class Response:
         return json.loads(self.body)
 
 
+JSON_CONTENT_TYPE = "application/json; charset=utf-8"
+# json.dumps with non-default options builds a new encoder on every call; one is enough.
+_JSON_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+
+
 def json_response(data: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
-    response_headers = Headers({"content-type": "application/json; charset=utf-8"})
+    response_headers = Headers.from_lowercase({"content-type": JSON_CONTENT_TYPE})
     for name, value in (headers or {}).items():
         response_headers.set(name, value)
-    body = json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()
-    return Response(status=status, headers=response_headers, body=body)
+    return Response(status=status, headers=response_headers, body=_JSON_ENCODER.encode(data).encode())
 
 
 def redirect(location: str, status: int = 302) -> Response:

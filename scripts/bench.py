@@ -70,6 +70,7 @@ class Scenario:
     floor: str | None  # the scenario whose numbers this one is compared against
     min_throughput_ratio: float = 0.8
     what: str = ""
+    reference: str | None = None  # a second floor, reported beside the first (not a target)
 
 
 SCENARIOS = (
@@ -82,6 +83,15 @@ SCENARIOS = (
         "floor_bare",
         0.85,
         "our adapter + router, no storage",
+        reference="floor_http",
+    ),
+    Scenario(
+        "floor_http",
+        "floor_http",
+        "POST",
+        "/",
+        None,
+        what="bare Python worker reading method, URL and headers, answering JSON with 2 headers",
     ),
     Scenario("floor_meter", "floor_meter", "POST", "/", None, what="bare Python worker + one meter call"),
     Scenario(
@@ -128,17 +138,38 @@ def lua_headers(headers: list[dict[str, str]]) -> str:
     return "{" + rows + "}"
 
 
-def wrk(url: str, script: Path, seconds: int, connections: int) -> dict[str, float]:
+def cpu_seconds(process_group: int) -> float:
+    """CPU time (user + system) used so far by every process of a process group: a worker's
+    wrangler, its dev proxy and its workerd."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended meanwhile
+            continue
+        if int(fields[2]) == process_group:
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def wrk(
+    url: str, script: Path, seconds: int, connections: int, measured: tuple[int, ...] = ()
+) -> dict[str, float]:
+    """One wrk run; `measured` process groups (the worker's, the meter's) get CPU ms per call."""
     result = script.with_suffix(".json")
     result.unlink(missing_ok=True)
+    cpu_before = [cpu_seconds(group) for group in measured]
     subprocess.run(
         ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "-s", str(script), url],
         check=True,
         capture_output=True,
         env={**os.environ, "WRK_RESULT": str(result)},
     )
+    cpu_used = [cpu_seconds(group) - before for group, before in zip(measured, cpu_before, strict=True)]
     raw = json.loads(result.read_text())
+    calls = max(raw["requests"], 1)
     return {
+        **{f"cpu_ms_{index}": used / calls * 1000 for index, used in enumerate(cpu_used)},
         "p50_ms": raw["p50_us"] / 1000,
         "p95_ms": raw["p95_us"] / 1000,
         "p99_ms": raw["p99_us"] / 1000,
@@ -222,6 +253,7 @@ def prepare(platform: Platform) -> dict[str, list[dict[str, str]]]:
     return {
         "floor_bare": key_headers,
         "baseline": key_headers,
+        "floor_http": key_headers,
         "floor_meter": key_headers,
         "api_key": key_headers,
         "jwt": jwt_headers,
@@ -234,7 +266,8 @@ def prepare(platform: Platform) -> dict[str, list[dict[str, str]]]:
 def chosen(only: list[str] | None) -> tuple[Scenario, ...]:
     if not only:
         return SCENARIOS
-    names = set(only) | {s.floor for s in SCENARIOS if s.name in only and s.floor}
+    chosen_ones = [s for s in SCENARIOS if s.name in only]
+    names = set(only) | {floor for s in chosen_ones for floor in (s.floor, s.reference) if floor}
     return tuple(s for s in SCENARIOS if s.name in names)
 
 
@@ -244,6 +277,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         raise SystemExit(
             "wrk is not installed: run `make bench` (it installs Debian's wrk) or apt-get install wrk"
         )
+    # At "info" wrangler logs every request: its Node process then burns ~0.5 ms of CPU per call on
+    # the same two cores, which production does not have and which blurs every figure.
+    os.environ.setdefault("DREAMAPI_WRANGLER_LOG_LEVEL", "warn")
     devstack.build_all_workers()
     subprocess.run(
         [sys.executable, str(devstack.ROOT / "scripts" / "build.py"), "bench_baseline"], check=True
@@ -265,8 +301,13 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         try:
             devstack.wait_until_up(extra["bench_baseline"])
             devstack.wait_until_up(extra["floor_bare"], "/")
+            devstack.wait_until_up(extra["floor_http"], "/")
             devstack.wait_until_up(extra["floor_meter"], "/")  # a meter read: the meter is reachable
-            urls = {**{n: p.url for n, p in platform.workers.items()}, **{n: p.url for n, p in extra.items()}}
+            processes = {**platform.workers, **extra}
+            urls = {name: process.url for name, process in processes.items()}
+            measured = {
+                name: (process.popen.pid, platform.meter.popen.pid) for name, process in processes.items()
+            }
             headers = prepare(platform)
             scripts = {}
             for scenario in scenarios:
@@ -292,7 +333,13 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             for number in range(1, args.rounds + 1):
                 for scenario in scenarios:
                     rounds[scenario.name].append(
-                        wrk(urls[scenario.worker], scripts[scenario.name], args.seconds, args.connections)
+                        wrk(
+                            urls[scenario.worker],
+                            scripts[scenario.name],
+                            args.seconds,
+                            args.connections,
+                            measured[scenario.worker],
+                        )
                     )
                 print(f"round {number}/{args.rounds} done", flush=True)
         finally:
@@ -319,6 +366,8 @@ def summarise(
                 metric: round(statistics.median(sample[metric] for sample in samples), 2)
                 for metric in ("p50_ms", "p95_ms", "p99_ms", "throughput_rps")
             },
+            "worker_cpu_ms_per_call": round(statistics.median(sample["cpu_ms_0"] for sample in samples), 3),
+            "meter_cpu_ms_per_call": round(statistics.median(sample["cpu_ms_1"] for sample in samples), 3),
             "requests": int(sum(sample["requests"] for sample in samples)),
             "failures": int(sum(sample["failures"] for sample in samples)),
             "rounds": samples,
@@ -334,6 +383,13 @@ def summarise(
             scenarios[scenario.name]["vs_floor"] = {
                 **{m: round(mine[m] / floor[m], 2) for m in ("p50_ms", "p95_ms", "p99_ms")},
                 "throughput": round(mine["throughput_rps"] / floor["throughput_rps"], 2),
+            }
+        if scenario.reference and scenario.reference in scenarios:
+            mine, reference = scenarios[scenario.name], scenarios[scenario.reference]
+            scenarios[scenario.name]["vs_reference"] = {
+                "floor": scenario.reference,
+                **{m: round(mine[m] / reference[m], 2) for m in ("p50_ms", "p99_ms")},
+                "throughput": round(mine["throughput_rps"] / reference["throughput_rps"], 2),
             }
     sizes = {name: round(gzipped_size(BUILD_ROOT / name) / 1024) for name in (*WORKERS, "bench_baseline")}
     return {
@@ -406,8 +462,8 @@ def markdown(result: dict[str, Any]) -> str:
         f"rounds (medians below), {load['end_users']} end users, {load['developers']} developers.",
         "",
         "| scenario | request | p50 ms | p95 ms | p99 ms | req/s | vs floor p50 / p99 / throughput "
-        "| KV r/w/l, meter calls/rows per call | $ per M calls | failed |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| CPU ms per call: worker / meter | KV r/w/l, meter calls/rows per call | $ per M calls | failed |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for name, s in result["scenarios"].items():
         ratios = s.get("vs_floor")
@@ -416,6 +472,10 @@ def markdown(result: dict[str, Any]) -> str:
             if ratios
             else "—"
         )
+        if "vs_reference" in s:
+            ref = s["vs_reference"]
+            ratio_text += f"; {ref['p50_ms']}x / {ref['p99_ms']}x / {ref['throughput']}x ({ref['floor']})"
+        cpu_text = f"{s['worker_cpu_ms_per_call']} / {s['meter_cpu_ms_per_call']}"
         ops = s.get("operations_per_call")
         ops_text = "—"
         if ops:
@@ -424,11 +484,13 @@ def markdown(result: dict[str, Any]) -> str:
         cost = f"{s['cost_per_million_usd']:.2f}" if "cost_per_million_usd" in s else "—"
         lines.append(
             f"| {name} | {s['request']} | {s['p50_ms']} | {s['p95_ms']} | {s['p99_ms']} "
-            f"| {s['throughput_rps']} | {ratio_text} | {ops_text} | {cost} | {s['failures']} |"
+            f"| {s['throughput_rps']} | {ratio_text} | {cpu_text} | {ops_text} | {cost} | {s['failures']} |"
         )
     lines += [
         "",
-        "Floors: `floor_bare` is a bare Python worker returning a constant (no adapter); "
+        "Floors: `floor_bare` is a bare Python worker returning a constant (no adapter); `floor_http` "
+        "also reads the method, URL and headers and answers JSON with two headers (what any adapter "
+        "must cross into JavaScript for); "
         "`floor_meter` / `floor_peek` are bare Python workers making the one usage-meter call "
         "(count / read) the route needs, through the same local Durable Object path. Ratios compare a "
         "route with the floor of its design.",
@@ -436,6 +498,9 @@ def markdown(result: dict[str, Any]) -> str:
         "$5.00/M, Durable Object request $0.15/M, SQLite row written $1.00/M past 50M a month). The "
         "meter's dashboard snapshots (at most one KV write per active end user per "
         "USAGE_SNAPSHOT_SECONDS) are not per call.",
+        "CPU: user + system time per call of the worker's process group (wrangler, its dev proxy, "
+        "workerd) and of the meter's, read from /proc around each wrk run; wrangler logs at warn, "
+        "so it does no per-request work.",
         "",
         "## Cold start and bundle size",
         "",

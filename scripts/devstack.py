@@ -33,7 +33,7 @@ WRANGLER = ROOT / "node_modules" / ".bin" / "wrangler"
 VENV_BIN = ROOT / ".venv" / "bin"
 WORKERS = ("api_multi", "front_auth_api", "oauth_api")  # the Python workers
 METER = "usage_meter"  # the JavaScript worker holding the usage meter's Durable Object
-FLOORS = ("floor_bare", "floor_meter")  # bare Python workers the benchmark compares against
+FLOORS = ("floor_bare", "floor_http", "floor_meter")  # bare Python workers the benchmark compares against
 FOLDERS = {
     **SOURCES,
     METER: ROOT / METER,

@@ -15,6 +15,8 @@ from dreamapi.http import json_response
 from dreamapi.ports.clock import Clock, OffsetClock, SystemClock
 from dreamapi.ports.kv import KVNamespace
 from dreamapi.ports.meter import MeterPort
+from dreamapi.ports.outbound import HttpClient
+from dreamapi.ports.signatures import RS256Verifier
 from dreamapi.services import KV_BINDINGS, Services
 from dreamapi.settings import Settings
 
@@ -40,18 +42,20 @@ class _Binding:
     clock: Clock
     kv_bindings: dict[str, KVNamespace]
     meter_port: MeterPort | None
+    http: HttpClient
+    rs256: RS256Verifier
     memo: dict[str, Any] = field(default_factory=dict)
 
 
-_apps: dict[str, App] = {}
+_apps: dict[Callable[[], App], App] = {}
 _binding: _Binding | None = None
 
 
 def _app(create_app: Callable[[], App]) -> App:
-    key = f"{create_app.__module__}.{create_app.__qualname__}"
-    if key not in _apps:
-        _apps[key] = create_app()
-    return _apps[key]
+    app = _apps.get(create_app)
+    if app is None:
+        app = _apps[create_app] = create_app()
+    return app
 
 
 def _bind(js_env: Any) -> _Binding:
@@ -81,6 +85,8 @@ def _bind(js_env: Any) -> _Binding:
             if getattr(js_env, name, None) is not None
         },
         meter_port=workers.DurableObjectMeter(meter) if meter is not None else None,
+        http=workers.WorkersHttpClient(),
+        rs256=workers.WebCryptoVerifier(),
     )
     return _binding
 
@@ -96,8 +102,8 @@ async def serve(create_app: Callable[[], App], js_request: Any, js_env: Any) -> 
         env=binding.env,
         settings=binding.settings,
         clock=binding.clock,
-        http=workers.WorkersHttpClient(),
-        rs256=workers.WebCryptoVerifier(),
+        http=binding.http,
+        rs256=binding.rs256,
         kv_bindings=binding.kv_bindings,
         meter_port=binding.meter_port,
         memo=binding.memo,

@@ -225,8 +225,9 @@ class WebCryptoVerifier:
 
 
 def _headers_from_js(js_headers: Any) -> Headers:
-    """All headers in one crossing (a JS Headers object joins repeated names already)."""
-    return Headers(Object.fromEntries(js_headers).to_py())
+    """All headers in one crossing (a JS Headers object joins repeated names already and
+    yields them lowercased)."""
+    return Headers.from_lowercase(Object.fromEntries(js_headers).to_py())
 
 
 async def request_from_js(js_request: Any, max_body_bytes: int) -> Request:
@@ -269,5 +270,5 @@ def response_to_js(response: Response) -> Any:
     body = None
     if response.body and response.status not in _NO_BODY_STATUSES:
         body = to_js(response.body)
-    headers = to_js([[name, value] for name, value in response.headers])
+    headers = to_js(response.headers.items())  # (name, value) tuples arrive as arrays
     return JsResponse.new(body, status=response.status, headers=headers)

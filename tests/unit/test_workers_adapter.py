@@ -59,7 +59,12 @@ class FakeJsHeaders:
         self.pairs.append((name, value))
 
     def entries(self) -> Iterator[list[str]]:
-        return iter([list(pair) for pair in self.pairs])
+        """As a JS Headers object iterates: names lowercased, repeated names joined."""
+        joined: dict[str, str] = {}
+        for name, value in self.pairs:
+            lowered = name.lower()
+            joined[lowered] = f"{joined[lowered]}, {value}" if lowered in joined else value
+        return iter([[name, value] for name, value in joined.items()])
 
 
 class FakeJsRequest:
@@ -109,6 +114,8 @@ def workers(monkeypatch: pytest.MonkeyPatch) -> types.ModuleType:
     def to_js(value: Any, dict_converter: Any = None) -> Any:
         if isinstance(value, bytes):
             return ("Uint8Array", value)
+        if isinstance(value, list | tuple):  # both become JS arrays
+            return [to_js(item, dict_converter) for item in value]
         return dict_converter(value) if dict_converter else value
 
     ffi.to_js = to_js
