@@ -16,6 +16,7 @@ from api_multi.credit_packs import load_credit_packs, store_credit_packs, valida
 from api_multi.end_user_auth import authenticate_developer, authenticate_end_user, require_jwt
 from api_multi.subscriptions import load_subscription
 from dreamapi import credit_ledger, ids, meter_subjects
+from dreamapi.alerts import credits_notify
 from dreamapi.body import json_object
 from dreamapi.errors import bad_request, not_found
 from dreamapi.http import Request, Response, json_response
@@ -66,6 +67,9 @@ async def change_user_credits(request: Request, services: Services) -> Response:
         reference=f"grant:{idempotency.key if idempotency else secrets.token_hex(16)}",
         fingerprint=idempotency.fingerprint if idempotency else "",
         now=services.clock.now(),
+        notify=credits_notify(
+            await lookups.alert_settings(services, platform_id), platform_id=platform_id, user_id=user_id
+        ),
     )
     body = {
         "platformId": platform_id,

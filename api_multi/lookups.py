@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from api_multi.subscriptions import EndUserSubscription, load_subscription
 from dreamapi import credentials
+from dreamapi.alerts import AlertSettings, load_alert_settings
 from dreamapi.services import Services
 from dreamapi.tiers import TierConfig, load_tier_config
 
@@ -44,3 +45,13 @@ async def subscription(services: Services, platform_id: str, user_id: str) -> En
 
 def forget_subscription(services: Services, platform_id: str, user_id: str) -> None:
     services.cache.invalidate(f"subscription:{platform_id}:{user_id}")
+
+
+async def alert_settings(services: Services, platform_id: str) -> AlertSettings:
+    return await services.cached(
+        f"alerts:{platform_id}", lambda: load_alert_settings(services.tokens_kv, platform_id)
+    )
+
+
+def forget_alert_settings(services: Services, platform_id: str) -> None:
+    services.cache.invalidate(f"alerts:{platform_id}")

@@ -7,10 +7,12 @@ from api_multi import lookups
 from api_multi.end_user_auth import JWT, EndUser, authenticate_end_user
 from api_multi.subscriptions import resolve_tier
 from dreamapi import kvkeys, meter_subjects
+from dreamapi.alerts import meter_notify
 from dreamapi.body import is_json_content_type, json_object
 from dreamapi.errors import bad_request
 from dreamapi.http import Request, Response, json_response
 from dreamapi.idempotency import idempotency_of
+from dreamapi.periods import month_period
 from dreamapi.services import Services
 from dreamapi.tiers import Tier
 
@@ -44,15 +46,26 @@ async def track_call(request: Request, services: Services) -> Response:
         request, parameters, lambda key: kvkeys.idempotent_call(user.platform_id, user.user_id, key)
     )
     tier = await _tier_for(user, services)
+    now = services.clock.now()
+    alerts = await lookups.alert_settings(services, user.platform_id)
+    notify = meter_notify(
+        alerts,
+        platform_id=user.platform_id,
+        user_id=user.user_id,
+        tier=tier.name,
+        limit=tier.limit,
+        period=month_period(now).start_iso,
+    )
     call = await services.meter.record_call(
         meter_subjects.end_user(user.platform_id, user.user_id),
         plan=tier.name,
         limit=tier.limit,
         rate_limit=tier.rate_limit,
-        now=services.clock.now(),
+        now=now,
         idempotency=idempotency,
         units=units,
         credits_cover=True,
+        notify=notify,
     )
     body = {
         "success": True,

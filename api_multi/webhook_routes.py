@@ -9,7 +9,7 @@ from api_multi import lookups
 from api_multi.credits_routes import CREDITS_METADATA_KIND
 from api_multi.stats import record_payment
 from api_multi.subscriptions import load_subscription, save_subscription
-from dreamapi import credit_ledger, ids, meter_subjects
+from dreamapi import credit_ledger, ids, meter_subjects, webhook_events
 from dreamapi.connected_accounts import platform_of_account
 from dreamapi.http import Request, Response, json_response
 from dreamapi.services import Services
@@ -42,13 +42,36 @@ async def _tier_name(
     return named if any(t.name == named for t in config.tiers) else None
 
 
-async def _update(services: Services, platform_id: str, user_id: str, created: int, **changes: Any) -> str:
+async def _update(
+    services: Services, platform_id: str, user_id: str, stripe_event: dict[str, Any], **changes: Any
+) -> str:
+    created = int(stripe_event.get("created") or 0)
     subscription = await load_subscription(services.tokens_kv, platform_id, user_id)
     if created < subscription.updated_at:
         return "stale"
+    before = (subscription.plan, subscription.status)
     for name, value in changes.items():
         setattr(subscription, name, value)
     subscription.updated_at = created
+    if (subscription.plan, subscription.status) != before:
+        # Told before the change is stored: if storing fails, Stripe's retry tells again under
+        # the same event id, which the outbox keeps once.
+        data = {
+            "platformId": platform_id,
+            "userId": user_id,
+            "tier": subscription.plan,
+            "status": subscription.status,
+            "previousTier": before[0],
+            "previousStatus": before[1],
+            "stripeEventType": stripe_event.get("type"),
+        }
+        event = webhook_events.outbox_event(
+            webhook_events.SUBSCRIPTION_UPDATED,
+            data,
+            services.clock.now(),
+            source=f"stripe:{stripe_event['id']}",
+        )
+        await services.webhooks(platform_id).enqueue([event])
     await save_subscription(services.tokens_kv, platform_id, user_id, subscription)
     lookups.forget_subscription(services, platform_id, user_id)
     return f"{subscription.plan or 'default'}/{subscription.status}"
@@ -94,7 +117,6 @@ async def _apply(event: dict[str, Any], services: Services) -> str:
     metadata = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
     if metadata.get("platformId") not in (None, platform_id):
         return "ignored: metadata names another platform"  # an account cannot act for another tenant
-    created = int(event.get("created") or 0)
     if kind == "invoice.paid":
         await record_payment(
             services.tokens_kv,
@@ -122,7 +144,7 @@ async def _apply(event: dict[str, Any], services: Services) -> str:
             services,
             platform_id,
             user_id,
-            created,
+            event,
             plan=tier,
             status="active",
             customer_id=object_id(obj.get("customer")),
@@ -140,7 +162,7 @@ async def _apply(event: dict[str, Any], services: Services) -> str:
             services,
             platform_id,
             user_id,
-            created,
+            event,
             plan=tier,
             status=status,
             customer_id=object_id(obj.get("customer")),

@@ -120,6 +120,7 @@ class Credits:
         reference: str,
         fingerprint: str,
         now: float,
+        notify: dict[str, Any] | None = None,
     ) -> CreditChange:
         """Adds (or removes, when negative) `units`, once per `reference`; 409 when a removal
         exceeds the balance, 422 when the reference was applied with other parameters."""
@@ -132,6 +133,8 @@ class Credits:
             "at": int(now * 1000),
             "deadline": self._meter.deadline(),
         }
+        if notify is not None:  # a balance falling below the developer's mark is an event
+            payload["notify"] = notify
         try:
             answer = await self._meter.send(subject, "credit", payload)
             decision = answer.get("decision")

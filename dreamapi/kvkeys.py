@@ -74,3 +74,12 @@ def developer_github(user_id: str) -> str:
 def credit_packs(platform_id: str) -> str:
     """The credit packs a developer sells to their end users."""
     return f"platform:{platform_id}:credit-packs"
+
+
+def alert_settings(platform_id: str) -> str:
+    """A platform's usage thresholds and low-credit level (its webhook events)."""
+    return f"platform:{platform_id}:alerts"
+
+
+# USAGE_KV, written by the webhook outboxes (usage_meter/src/outbox.js)
+OUTBOX_PENDING_PREFIX = "outbox:pending:"

@@ -227,10 +227,12 @@ class UsageMeter:
         idempotency: Idempotency | None = None,
         units: int = 1,
         credits_cover: bool = False,
+        notify: dict[str, Any] | None = None,
     ) -> MeteredCall:
         """Counts one call of `units` units, or raises 429 (rate) / 403 (monthly limit) / 503
         without counting. With `credits_cover`, the subject's prepaid credits pay for what the
-        month's included units cannot; a call both cannot cover is refused whole."""
+        month's included units cannot; a call both cannot cover is refused whole. `notify`: the
+        marks whose crossing the object turns into webhook events (dreamapi.alerts)."""
         period = month_period(now)
         minute = int(now // 60)
         payload: dict[str, Any] = {
@@ -249,6 +251,8 @@ class UsageMeter:
             "deadline": self.deadline(),
             "idempotency": idempotency.to_json() if idempotency else None,
         }
+        if notify is not None:
+            payload["notify"] = notify
         try:
             answer = await self.send(subject, "meter", payload)
             return self._decide(answer, plan, limit, now, credits_cover)

@@ -16,6 +16,7 @@ from dreamapi.ports.meter import CountingMeter, MeterOperationCount, MeterPort
 from dreamapi.ports.outbound import HttpClient
 from dreamapi.ports.signatures import RS256Verifier
 from dreamapi.settings import Settings
+from dreamapi.webhook_outbox import WebhookOutbox
 
 KV_BINDINGS = ("TOKENS_KV", "USAGE_KV")
 T = TypeVar("T")
@@ -30,6 +31,7 @@ class Services:
     rs256: RS256Verifier
     kv_bindings: Mapping[str, KVNamespace]
     meter_port: MeterPort | None = None  # the USAGE_METER binding
+    outbox_port: MeterPort | None = None  # the WEBHOOK_OUTBOX binding (same transport)
     request_id: str = ""
     cache: IsolateCache = field(default_factory=lambda: ISOLATE_CACHE)
     kv_ops: KVOperationCount = field(default_factory=KVOperationCount)
@@ -62,6 +64,12 @@ class Services:
             timeout_seconds=self.settings.meter_timeout_seconds,
             flush_seconds=self.settings.usage_snapshot_seconds,
         )
+
+    def webhooks(self, platform_id: str) -> WebhookOutbox:
+        """The platform's webhook outbox: its endpoints, events owed and deliveries."""
+        if self.outbox_port is None:
+            raise ApiError(503, "misconfigured", "WEBHOOK_OUTBOX is not bound to this worker")
+        return WebhookOutbox(self.outbox_port, platform_id, self.settings.webhook_retry_seconds)
 
     @property
     def credits(self) -> Credits:

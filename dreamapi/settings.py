@@ -11,6 +11,8 @@ DEFAULT_MAX_BODY_BYTES = 64 * 1024
 DEFAULT_CACHE_SECONDS = 30.0
 DEFAULT_METER_TIMEOUT_SECONDS = 5.0
 DEFAULT_USAGE_SNAPSHOT_SECONDS = 30
+# After a failed webhook delivery: about 5 s, 1 min, 10 min, 1 h, 6 h, 24 h, then it failed.
+DEFAULT_WEBHOOK_RETRY_SECONDS = (5, 60, 600, 3600, 6 * 3600, 24 * 3600)
 
 T = TypeVar("T", int, float)
 
@@ -48,6 +50,7 @@ class Settings:
     expose_kv_ops: bool
     meter_timeout_seconds: float
     usage_snapshot_seconds: int
+    webhook_retry_seconds: tuple[int, ...] = DEFAULT_WEBHOOK_RETRY_SECONDS
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -68,4 +71,21 @@ class Settings:
             usage_snapshot_seconds=_number(
                 env, "USAGE_SNAPSHOT_SECONDS", DEFAULT_USAGE_SNAPSHOT_SECONDS, int, positive=True
             ),
+            webhook_retry_seconds=_retry_schedule(env),
         )
+
+
+def _retry_schedule(env: Mapping[str, str]) -> tuple[int, ...]:
+    """WEBHOOK_RETRY_SECONDS: the waits between a failed delivery's attempts, e.g. "5,60,600"."""
+    raw = str(env.get("WEBHOOK_RETRY_SECONDS") or "")
+    if not raw:
+        return DEFAULT_WEBHOOK_RETRY_SECONDS
+    try:
+        schedule = tuple(int(part) for part in raw.split(","))
+    except ValueError:
+        raise ValueError(
+            "configuration variable WEBHOOK_RETRY_SECONDS must be integers, comma separated"
+        ) from None
+    if not schedule or any(wait <= 0 for wait in schedule):
+        raise ValueError("configuration variable WEBHOOK_RETRY_SECONDS must be positive")
+    return schedule

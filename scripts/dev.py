@@ -25,6 +25,7 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from scripts import devstack
+from scripts.standins.cron import CronStandin
 
 STATE_DIR = devstack.ROOT / ".wrangler" / "state"
 LOG_DIR = devstack.ROOT / ".wrangler" / "logs"
@@ -73,6 +74,10 @@ def main() -> int:
             devstack.METER, devstack.METER_PORT, STATE_DIR, LOG_DIR, registry=REGISTRY_DIR
         )
         processes.append(meter)
+        webhooks = devstack.start_python_module(
+            "webhooks", "scripts.standins.webhook_receiver", devstack.WEBHOOK_RECEIVER_PORT, LOG_DIR
+        )
+        processes.append(webhooks)
         workers = [
             devstack.start_worker(
                 name,
@@ -102,11 +107,14 @@ def main() -> int:
             everything = [meter, *workers]
             for worker, seconds in zip(everything, pool.map(devstack.wait_until_up, everything), strict=True):
                 print(f"  {worker.name:<15} {worker.url:<24} ready after {seconds:.1f}s", flush=True)
+        cron = CronStandin(meter.url)  # the meter's cron: wakes webhook outboxes after a restart
+        cron.start()
         devstack.wait_until_up(dashboard, "/", timeout=30)
         print(f"  {'identity':<15} {identity.url}")
         print(f"  {'stripe':<15} {stripe.url}")
         print(f"  {'customer idp':<15} {customer_identity.url}")
         print(f"  {'github':<15} {github.url}")
+        print(f"  {'webhooks':<15} {webhooks.url}/hooks/<name> (see what arrived: GET /_receiver/<name>)")
         print(f"  {'dashboard':<15} http://localhost:{devstack.DASHBOARD_PORT}")
         print(f"dream-api is running (KV state in {STATE_DIR}, logs in {LOG_DIR}). Ctrl-C stops.", flush=True)
         while all(process.popen.poll() is None for process in processes):

@@ -41,6 +41,7 @@ FOLDERS = {
 }
 WORKER_PORTS = {"api_multi": 8787, "front_auth_api": 8788, "oauth_api": 8789}
 METER_PORT = 8794
+WEBHOOK_RECEIVER_PORT = 8797
 IDENTITY_PORT = 8790
 STRIPE_PORT = 8791
 CUSTOMER_IDENTITY_PORT = 8792
@@ -229,6 +230,8 @@ def start_worker(
         "--log-level",
         os.environ.get("DREAMAPI_WRANGLER_LOG_LEVEL", "info"),
     ]
+    if worker == METER:  # its cron handler, run by scripts/standins/cron.py
+        argv.append("--test-scheduled")
     for variable, value in (variables or {}).items():
         argv += ["--var", f"{variable}:{value}"]
     # wrangler runs the [build] command in its working directory: the worker's folder.

@@ -17,9 +17,11 @@ import httpx
 
 from scripts import devstack
 from scripts.devstack import Process
+from scripts.standins.cron import CronStandin
 from scripts.standins.github import GithubStandin
 from scripts.standins.identity import IdentityProvider
 from scripts.standins.stripe import StripeStandin
+from scripts.standins.webhook_receiver import WebhookReceiver
 
 DASHBOARD_ORIGIN = "http://localhost:5173"
 
@@ -58,6 +60,8 @@ class Platform:
     customer_identity: IdentityProvider
     stripe: StripeStandin
     github: GithubStandin
+    webhooks: WebhookReceiver
+    cron: CronStandin
     persist_dir: Path
     registry: Path
     log_dir: Path
@@ -90,7 +94,29 @@ class Platform:
     def restart_meter(self) -> float:
         """The meter again, on its persisted state; seconds until it answers."""
         self.meter = start_meter(self.persist_dir, self.log_dir, self.registry)
+        self.cron.worker_url = self.meter.url
         return devstack.wait_until_up(self.meter)
+
+    def restart_everything(self) -> None:
+        """Every worker and the meter stopped, then started again on the persisted state (the
+        workers on their ports)."""
+        for process in self.workers.values():
+            process.stop()
+        self.stop_meter()
+        self.restart_meter()
+        self.workers = {
+            name: _restart(process, name, self.variables[name], self)
+            for name, process in self.workers.items()
+        }
+        for process in self.workers.values():
+            devstack.wait_until_up(process)
+
+
+def _restart(process: Process, worker: str, variables: Mapping[str, str], platform: Platform) -> Process:
+    port = int(process.url.rsplit(":", 1)[1])
+    return devstack.start_worker(
+        worker, port, platform.persist_dir, platform.log_dir, variables, registry=platform.registry
+    )
 
 
 def start_meter(persist_dir: Path, log_dir: Path, registry: Path) -> Process:
@@ -110,12 +136,13 @@ def running_platform(
     with their own dev registry; everything is stopped on exit."""
     persist_dir, registry = root / "state", root / "registry"
     identity, customer_identity, github = IdentityProvider(), IdentityProvider(), GithubStandin()
+    webhooks = WebhookReceiver()
     ports = {name: devstack.free_port() for name in workers}
     worker_urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
     for name in devstack.WORKERS:  # stripe's webhook targets name all three
         worker_urls.setdefault(name, "http://127.0.0.1:9")
     stripe = StripeStandin(**devstack.stripe_webhook_targets(worker_urls))
-    standins = [identity, customer_identity, github, stripe]
+    standins = [identity, customer_identity, github, stripe, webhooks]
     for standin in standins:
         standin.start()
     variables = {
@@ -143,6 +170,8 @@ def running_platform(
         meter = start_meter(persist_dir, log_dir, registry)
         processes.append(meter)
         devstack.wait_until_up(meter)  # before the workers: they bind it at start-up
+        cron = CronStandin(meter.url)
+        cron.start()
         started = {
             name: devstack.start_worker(
                 name, ports[name], persist_dir, log_dir, variables[name], registry=registry
@@ -163,6 +192,8 @@ def running_platform(
             customer_identity=customer_identity,
             stripe=stripe,
             github=github,
+            webhooks=webhooks,
+            cron=cron,
             persist_dir=persist_dir,
             registry=registry,
             log_dir=log_dir,
@@ -172,7 +203,9 @@ def running_platform(
         yield platform
     finally:
         if platform is not None:
+            platform.cron.stop()
             processes.append(platform.meter)  # a restarted meter is a new process
+            processes.extend(platform.workers.values())  # as are restarted workers
         for process in processes:
             process.stop()
         for standin in standins:

@@ -42,6 +42,7 @@ class _Binding:
     clock: Clock
     kv_bindings: dict[str, KVNamespace]
     meter_port: MeterPort | None
+    outbox_port: MeterPort | None
     http: HttpClient
     rs256: RS256Verifier
     memo: dict[str, Any] = field(default_factory=dict)
@@ -73,6 +74,7 @@ def _bind(js_env: Any) -> _Binding:
         misconfiguration = str(error)
     offset = settings.clock_offset_seconds if settings else 0
     meter = getattr(js_env, "USAGE_METER", None)
+    outbox = getattr(js_env, "WEBHOOK_OUTBOX", None)
     _binding = _Binding(
         js_env=js_env,
         env=env,
@@ -85,6 +87,7 @@ def _bind(js_env: Any) -> _Binding:
             if getattr(js_env, name, None) is not None
         },
         meter_port=workers.DurableObjectMeter(meter) if meter is not None else None,
+        outbox_port=workers.DurableObjectMeter(outbox) if outbox is not None else None,
         http=workers.WorkersHttpClient(),
         rs256=workers.WebCryptoVerifier(),
     )
@@ -106,6 +109,7 @@ async def serve(create_app: Callable[[], App], js_request: Any, js_env: Any) -> 
         rs256=binding.rs256,
         kv_bindings=binding.kv_bindings,
         meter_port=binding.meter_port,
+        outbox_port=binding.outbox_port,
         memo=binding.memo,
     )
     request = await workers.request_from_js(js_request, binding.settings.max_body_bytes)

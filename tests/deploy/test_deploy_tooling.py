@@ -41,25 +41,31 @@ def test_the_meter_bundle_exports_its_durable_object(dry_run_bundles: tuple[str,
     _, bundles = dry_run_bundles
     (bundle,) = bundles[METER].glob("*.js")
     source = bundle.read_text()
-    assert "UsageMeter = class extends DurableObject" in source
-    assert re.search(r"export \{[^}]*\bUsageMeter\b", source)  # the class the migration names
+    for durable_object in ("UsageMeter", "WebhookOutbox"):  # the classes the migrations name
+        assert f"{durable_object} = class extends DurableObject" in source
+        assert re.search(rf"export \{{[^}}]*\b{durable_object}\b", source)
     print(f"\n{METER}: {bundle.stat().st_size / 1024:.1f} KiB of JavaScript")
 
 
 def test_every_python_worker_binds_the_meter_of_its_environment() -> None:
     meter = tomllib.loads((ROOT / METER / "wrangler.toml").read_text())
-    assert meter["migrations"][0]["new_sqlite_classes"] == ["UsageMeter"]
+    assert [m["new_sqlite_classes"] for m in meter["migrations"]] == [["UsageMeter"], ["WebhookOutbox"]]
     sections = {"": meter, **{env: meter["env"][env] for env in ENVIRONMENTS}}
     for section in sections.values():
         assert section["workers_dev"] is False  # reachable only through the binding
-        assert [b["class_name"] for b in section["durable_objects"]["bindings"]] == ["UsageMeter"]
+        bindings = [(b["name"], b["class_name"]) for b in section["durable_objects"]["bindings"]]
+        assert bindings == [("USAGE_METER", "UsageMeter"), ("WEBHOOK_OUTBOX", "WebhookOutbox")]
         assert [ns["binding"] for ns in section["kv_namespaces"]] == ["USAGE_KV"]
-    for worker in ("api_multi", "front_auth_api"):
+    expected = {
+        "api_multi": [("USAGE_METER", "UsageMeter"), ("WEBHOOK_OUTBOX", "WebhookOutbox")],
+        "front_auth_api": [("USAGE_METER", "UsageMeter")],
+    }
+    for worker, classes in expected.items():
         config = tomllib.loads((ROOT / worker / "wrangler.toml").read_text())
         for env, section in {"": config, **{env: config["env"][env] for env in ENVIRONMENTS}}.items():
-            (binding,) = section["durable_objects"]["bindings"]
-            assert (binding["name"], binding["class_name"]) == ("USAGE_METER", "UsageMeter")
-            assert binding["script_name"] == sections[env]["name"], (worker, env)
+            bindings = section["durable_objects"]["bindings"]
+            assert [(b["name"], b["class_name"]) for b in bindings] == classes, (worker, env)
+            assert all(b["script_name"] == sections[env]["name"] for b in bindings), (worker, env)
 
 
 @pytest.mark.parametrize("worker", WORKERS)

@@ -22,6 +22,8 @@ TEST_VARIABLES = {
     "EXPOSE_KV_OPS": "1",
     # dashboards see usage within a second or two
     "USAGE_SNAPSHOT_SECONDS": str(SNAPSHOT_SECONDS),
+    # failed webhook deliveries are tried again within seconds, not after 5 s, 1 min, …
+    "WEBHOOK_RETRY_SECONDS": "1,2,3",
 }
 
 

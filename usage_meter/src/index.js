@@ -16,10 +16,21 @@
  * POST /peek   the counters of one period and the credit balance
  * POST /credit change the credit balance by `units` (never below zero) once per `reference`
  * POST /ledger the credit balance and the latest ledger entries, newest first
- * alarm        write a snapshot of the latest period to KV (dashboards), at most once per
- *              `flushSeconds`; drop expired idempotency records
+ * alarm        hand the events its counters produced to the platform's webhook outbox; write a
+ *              snapshot of the latest period to KV (dashboards), at most once per `flushSeconds`;
+ *              drop expired idempotency records
+ *
+ * Events (`notify`, optional, on /meter and /credit): marks the caller wants to hear about, each
+ * with the event's type and data. A counted call whose `used` passes a usage mark, the first call
+ * of a period refused for the limit, a balance falling below a credit mark: the event is written
+ * in the same transaction as the count (so it exists exactly once, whichever location sent the
+ * call), then forwarded by the alarm, off the call's path, until the outbox has it.
  */
 import { DurableObject } from "cloudflare:workers";
+
+import { PENDING_PREFIX } from "./outbox.js";
+
+export { WebhookOutbox } from "./outbox.js";
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS periods (
@@ -55,9 +66,18 @@ CREATE TABLE IF NOT EXISTS ledger (
   fingerprint TEXT NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS ledger_by_time ON ledger (at);
+CREATE TABLE IF NOT EXISTS outbox (
+  id TEXT PRIMARY KEY,
+  target TEXT NOT NULL,
+  event TEXT NOT NULL,
+  at INTEGER NOT NULL
+);
 `;
 // Columns added after the first release, for objects created before them.
-const ADDED_COLUMNS = { periods: { credits_used: "INTEGER NOT NULL DEFAULT 0" } };
+const ADDED_COLUMNS = {
+  periods: { credits_used: "INTEGER NOT NULL DEFAULT 0", refusal_notified: "INTEGER NOT NULL DEFAULT 0" },
+};
+const FORWARD_RETRY_MS = 10 * 1000; // the outbox did not take the events: try again this much later
 const OPERATIONS = ["/meter", "/peek", "/credit", "/ledger"];
 const LEGACY_REPLAY_MS = 24 * 3600 * 1000;
 // Operations counted lately, kept in their period's row (no extra row written): a caller that
@@ -75,6 +95,11 @@ export class UsageMeter extends DurableObject {
     this.initializing = null;
     this.alarmScheduled = false;
     this.rowsWritten = 0;
+    this.noticesWritten = 0;
+    // The local runtime loses alarms when it restarts: events not yet forwarded get theirs back.
+    ctx.blockConcurrencyWhile(async () => {
+      if (this.sql.exec("SELECT COUNT(*) AS n FROM outbox").one().n > 0) await this.alarmBy(Date.now());
+    });
   }
 
   async fetch(request) {
@@ -88,6 +113,7 @@ export class UsageMeter extends DurableObject {
     const problem = invalid(path, input);
     if (problem) return reply(400, { error: "bad_meter_request", message: problem });
     this.rowsWritten = 0;
+    this.noticesWritten = 0;
     try {
       await this.ready(input.legacyKey);
       const result =
@@ -98,6 +124,7 @@ export class UsageMeter extends DurableObject {
             : path === "/credit"
               ? this.credit(input)
               : this.ledger(input);
+      if (this.noticesWritten > 0) await this.alarmBy(Date.now());
       return reply(200, { ...result, rowsWritten: this.rowsWritten });
     } catch (error) {
       console.error(`usage meter: ${path} failed: ${error}`);
@@ -157,6 +184,7 @@ export class UsageMeter extends DurableObject {
     const included = Math.max(input.limit - (row.used - row.credits_used), 0);
     const fromCredits = Math.max(input.amount - included, 0);
     if (fromCredits > 0 && (!input.creditsCover || fromCredits > balance)) {
+      if (input.notify?.refused && !row.refusal_notified) this.noteRefusal(input, row);
       return { decision: "limit_reached", replayed: false, ...state };
     }
     const days = JSON.parse(row.days);
@@ -192,7 +220,47 @@ export class UsageMeter extends DurableObject {
     );
     if (fromCredits > 0) this.spendCredits(fromCredits, input.day, input.at ?? Date.now());
     if (input.idempotency) this.keepReplay(input.idempotency, counted);
+    if (input.notify) {
+      for (const mark of input.notify.usage ?? []) {
+        if (row.used < mark.at && counted.used >= mark.at) this.notice(input, mark, { count: counted.used });
+      }
+      this.noteCredits(input, balance, counted.credits);
+    }
     return counted;
+  }
+
+  /** The first call of a period refused for the limit; the period's row remembers it was told. */
+  noteRefusal(input, row) {
+    this.write(
+      `INSERT INTO periods (period, used, calls, days, win, win_calls, labels, recent, updated_at, refusal_notified)
+       VALUES (?, 0, 0, '{}', -1, 0, ?, '{}', ?, 1)
+       ON CONFLICT (period) DO UPDATE SET refusal_notified = 1`,
+      input.period,
+      JSON.stringify(input.labels),
+      Date.now(),
+    );
+    this.notice(input, input.notify.refused, { count: row.used });
+  }
+
+  noteCredits(input, before, after) {
+    for (const mark of input.notify?.credits ?? []) {
+      if (before >= mark.below && after < mark.below) this.notice(input, mark, { balance: after });
+    }
+  }
+
+  /** An event for the platform's webhook outbox, kept here until the alarm has handed it over. */
+  notice(input, mark, counters) {
+    const at = input.at ?? Date.now();
+    const id = `evt_${crypto.randomUUID().replaceAll("-", "")}`;
+    const body = JSON.stringify({
+      id,
+      type: mark.type,
+      createdAt: new Date(at).toISOString(),
+      data: { ...mark.data, ...counters },
+    });
+    const event = { id, type: mark.type, createdAt: at, body };
+    this.write("INSERT INTO outbox (id, target, event, at) VALUES (?, ?, ?, ?)", id, input.notify.outbox, JSON.stringify(event), at);
+    this.noticesWritten += 1;
   }
 
   /** Credits spent by calls: the balance, and the day's usage entry of the ledger. */
@@ -246,6 +314,7 @@ export class UsageMeter extends DurableObject {
         balance,
         fingerprint: input.fingerprint,
       };
+      this.noteCredits(input, this.balance(), balance);
       this.setBalance(balance);
       this.write(
         `INSERT INTO ledger (key, kind, units, reason, day, at, balance, fingerprint)
@@ -278,6 +347,7 @@ export class UsageMeter extends DurableObject {
 
   async alarm() {
     this.alarmScheduled = false;
+    await this.forwardNotices();
     const key = this.setting("snapshot_key");
     const latest = this.sql.exec("SELECT * FROM periods ORDER BY period DESC LIMIT 1").toArray()[0];
     if (key && latest) {
@@ -291,6 +361,38 @@ export class UsageMeter extends DurableObject {
     if (next !== null && (await this.ctx.storage.getAlarm()) === null) {
       await this.ctx.storage.setAlarm(next);
     }
+  }
+
+  /** Hands kept events to their outboxes; what an outbox did not take stays for the next alarm. */
+  async forwardNotices() {
+    const rows = this.sql.exec("SELECT id, target, event FROM outbox ORDER BY at, rowid LIMIT 100").toArray();
+    if (rows.length === 0) return;
+    const byTarget = Map.groupBy(rows, (row) => row.target);
+    let left = false;
+    for (const [target, kept] of byTarget) {
+      try {
+        const outbox = this.env.WEBHOOK_OUTBOX.get(this.env.WEBHOOK_OUTBOX.idFromName(target));
+        const events = kept.map((row) => JSON.parse(row.event));
+        const response = await outbox.fetch("https://webhook-outbox/enqueue", {
+          method: "POST",
+          body: JSON.stringify({ events, outbox: target }),
+        });
+        await response.body?.cancel();
+        if (!response.ok) throw new Error(`status ${response.status}`);
+        for (const row of kept) this.sql.exec("DELETE FROM outbox WHERE id = ?", row.id);
+      } catch (error) {
+        console.error(`usage meter: the webhook outbox did not take ${kept.length} event(s): ${error}`);
+        left = true;
+      }
+    }
+    const more = this.sql.exec("SELECT COUNT(*) AS n FROM outbox").one().n > 0;
+    if (more) await this.alarmBy(Date.now() + (left ? FORWARD_RETRY_MS : 0));
+  }
+
+  /** The alarm runs by `at` at the latest (an earlier one already set stays). */
+  async alarmBy(at) {
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null || current > at || current < Date.now() - 1000) await this.ctx.storage.setAlarm(at);
   }
 
   /** Imports the record the KV meter kept for this subject, once, before anything else. */
@@ -424,6 +526,10 @@ function invalid(path, input) {
   if (!isObject(input)) return "body must be a JSON object";
   if (!OPERATIONS.includes(path)) return `unknown operation ${path}`;
   if (input.legacyKey != null && typeof input.legacyKey !== "string") return "legacyKey must be a string";
+  if (input.notify != null) {
+    const problem = invalidNotify(input.notify);
+    if (problem) return `notify: ${problem}`;
+  }
   if (path === "/credit") return invalidCredit(input);
   if (path === "/ledger") return Number.isInteger(input.entries) && input.entries >= 0 ? null : "entries";
   if (typeof input.period !== "string" || !input.period) return "period must be a string";
@@ -447,6 +553,15 @@ function invalid(path, input) {
     if (!Number.isInteger(idempotency.ttlSeconds) || idempotency.ttlSeconds < 1) return "idempotency.ttlSeconds";
   }
   return null;
+}
+
+function invalidNotify(notify) {
+  if (!isObject(notify) || typeof notify.outbox !== "string" || !notify.outbox) return "needs an outbox name";
+  const event = (mark) => isObject(mark) && typeof mark.type === "string" && isObject(mark.data);
+  const marks = (list, field) => list == null || (Array.isArray(list) && list.every((m) => event(m) && Number.isSafeInteger(m[field])));
+  if (!marks(notify.usage, "at")) return "usage marks need an integer at, a type and data";
+  if (!marks(notify.credits, "below")) return "credit marks need an integer below, a type and data";
+  return notify.refused == null || event(notify.refused) ? null : "refused needs a type and data";
 }
 
 function invalidCredit(input) {
@@ -475,4 +590,24 @@ export default {
     if (path === "/health") return reply(200, { status: "ok", service: "usage_meter" });
     return reply(404, { error: "not_found", message: `No route for ${path}` });
   },
+
+  /** Cron: wakes every webhook outbox that owes deliveries, so a lost alarm is set again. */
+  async scheduled(event, env, ctx) {
+    ctx.waitUntil(sweep(env));
+  },
 };
+
+async function sweep(env) {
+  let cursor;
+  do {
+    const page = await env.USAGE_KV.list({ prefix: PENDING_PREFIX, cursor });
+    await Promise.all(
+      page.keys.map(async ({ name }) => {
+        const outbox = env.WEBHOOK_OUTBOX.get(env.WEBHOOK_OUTBOX.idFromName(name.slice(PENDING_PREFIX.length)));
+        const response = await outbox.fetch("https://webhook-outbox/wake", { method: "POST", body: "{}" });
+        await response.body?.cancel();
+      }),
+    );
+    cursor = page.list_complete ? undefined : page.cursor;
+  } while (cursor);
+}
