@@ -28,6 +28,7 @@
  */
 import { DurableObject } from "cloudflare:workers";
 
+import { alarmBy, readOperation, reply } from "./operations.js";
 import { PENDING_PREFIX } from "./outbox.js";
 
 export { WebhookOutbox } from "./outbox.js";
@@ -98,20 +99,13 @@ export class UsageMeter extends DurableObject {
     this.noticesWritten = 0;
     // The local runtime loses alarms when it restarts: events not yet forwarded get theirs back.
     ctx.blockConcurrencyWhile(async () => {
-      if (this.sql.exec("SELECT COUNT(*) AS n FROM outbox").one().n > 0) await this.alarmBy(Date.now());
+      if (this.sql.exec("SELECT COUNT(*) AS n FROM outbox").one().n > 0) await alarmBy(this.ctx.storage, Date.now());
     });
   }
 
   async fetch(request) {
-    const path = new URL(request.url).pathname;
-    let input;
-    try {
-      input = await request.json();
-    } catch {
-      return reply(400, { error: "bad_meter_request", message: "body must be JSON" });
-    }
-    const problem = invalid(path, input);
-    if (problem) return reply(400, { error: "bad_meter_request", message: problem });
+    const { refusal, path, input } = await readOperation(request, invalid, "bad_meter_request");
+    if (refusal) return refusal;
     this.rowsWritten = 0;
     this.noticesWritten = 0;
     try {
@@ -124,7 +118,7 @@ export class UsageMeter extends DurableObject {
             : path === "/credit"
               ? this.credit(input)
               : this.ledger(input);
-      if (this.noticesWritten > 0) await this.alarmBy(Date.now());
+      if (this.noticesWritten > 0) await alarmBy(this.ctx.storage, Date.now());
       return reply(200, { ...result, rowsWritten: this.rowsWritten });
     } catch (error) {
       console.error(`usage meter: ${path} failed: ${error}`);
@@ -386,13 +380,7 @@ export class UsageMeter extends DurableObject {
       }
     }
     const more = this.sql.exec("SELECT COUNT(*) AS n FROM outbox").one().n > 0;
-    if (more) await this.alarmBy(Date.now() + (left ? FORWARD_RETRY_MS : 0));
-  }
-
-  /** The alarm runs by `at` at the latest (an earlier one already set stays). */
-  async alarmBy(at) {
-    const current = await this.ctx.storage.getAlarm();
-    if (current === null || current > at || current < Date.now() - 1000) await this.ctx.storage.setAlarm(at);
+    if (more) await alarmBy(this.ctx.storage, Date.now() + (left ? FORWARD_RETRY_MS : 0));
   }
 
   /** Imports the record the KV meter kept for this subject, once, before anything else. */
@@ -577,10 +565,6 @@ function invalidCredit(input) {
 
 function isObject(value) {
   return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-function reply(status, body) {
-  return Response.json(body, { status });
 }
 
 export default {

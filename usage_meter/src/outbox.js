@@ -21,6 +21,7 @@
  *                         after the next step of the schedule, and failed after its last step
  */
 import { DurableObject } from "cloudflare:workers";
+import { alarmBy, readOperation, reply } from "./operations.js";
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS endpoints (
@@ -70,15 +71,8 @@ export class WebhookOutbox extends DurableObject {
   }
 
   async fetch(request) {
-    const path = new URL(request.url).pathname;
-    let input;
-    try {
-      input = await request.json();
-    } catch {
-      return reply(400, { error: "bad_outbox_request", message: "body must be JSON" });
-    }
-    const problem = invalid(path, input);
-    if (problem) return reply(400, { error: "bad_outbox_request", message: problem });
+    const { refusal, path, input } = await readOperation(request, invalid, "bad_outbox_request");
+    if (refusal) return refusal;
     try {
       if (typeof input.outbox === "string" && this.setting("name") !== input.outbox) {
         this.sql.exec("INSERT OR REPLACE INTO settings (name, value) VALUES ('name', ?)", input.outbox);
@@ -271,12 +265,7 @@ export class WebhookOutbox extends DurableObject {
       else await this.env.USAGE_KV.put(PENDING_PREFIX + name, "");
       this.sql.exec("INSERT OR REPLACE INTO settings (name, value) VALUES ('listed', ?)", next === null ? "0" : "1");
     }
-    if (next === null) return;
-    const current = await this.ctx.storage.getAlarm();
-    // A set alarm in the past is one the local runtime lost on a restart: set it again.
-    if (current === null || current > next || current < Date.now() - 1000) {
-      await this.ctx.storage.setAlarm(Math.max(next, Date.now()));
-    }
+    if (next !== null) await alarmBy(this.ctx.storage, Math.max(next, Date.now()));
   }
 
   setting(name) {
@@ -378,8 +367,4 @@ function invalidEvents({ events, endpointId }) {
     if (!Number.isInteger(event.createdAt)) return "event.createdAt must be an integer";
   }
   return null;
-}
-
-function reply(status, body) {
-  return Response.json(body, { status });
 }
