@@ -93,6 +93,9 @@ class StandinServer:
                 for name, value in headers.items():
                     self.send_header(name, value)
                 self.send_header("content-length", str(len(payload)))
+                # http.server speaks HTTP/1.0 and closes after each answer; saying so keeps
+                # workerd from reusing the closed socket ("Network connection lost").
+                self.send_header("connection", "close")
                 self.end_headers()
                 self.wfile.write(payload)
 
