@@ -88,3 +88,32 @@ export type LedgerEntry = {
   balanceAfter: number;
 };
 export type CreditStatement = { platformId: string; userId: string; balance: number; entries: LedgerEntry[] };
+export const WEBHOOK_EVENT_TYPES = [
+  "usage.threshold_crossed",
+  "usage.limit_reached",
+  "credits.low",
+  "subscription.updated",
+] as const;
+export type WebhookEndpoint = {
+  id: string;
+  url: string;
+  events: string[];
+  description?: string;
+  createdAt: string;
+};
+export type NewWebhookEndpoint = WebhookEndpoint & { secret: string };
+export type WebhookEndpointList = { platformId: string; endpoints: WebhookEndpoint[] };
+export type WebhookDelivery = {
+  id: string;
+  eventId: string;
+  type: string;
+  state: "pending" | "delivered" | "failed";
+  attempts: number;
+  lastStatus: number | null;
+  lastError: string | null;
+  lastAttemptAt: string | null;
+  nextAttemptAt: string | null;
+  createdAt: string;
+};
+export type WebhookDeliveryList = { endpointId: string; deliveries: WebhookDelivery[] };
+export type AlertSettings = { platformId: string; usageThresholds: number[]; creditsBelow: number | null };

@@ -234,3 +234,71 @@ def test_credit_packs_and_an_end_users_credits(platform: Platform, dashboard: st
     page.set_viewport_size({"width": 375, "height": 800})
     assert page.evaluate("document.scrollingElement.scrollWidth") <= 375
     assert page_errors == []
+
+
+def test_webhook_endpoint_test_event_and_alerts(platform: Platform, dashboard: str, browser: Browser) -> None:
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    page_errors: list[str] = []
+    page.on("pageerror", lambda error: page_errors.append(str(error)))
+    page.goto(f"{dashboard}/dashboard")
+    page.get_by_label("Email").fill(f"dev-{secrets.token_hex(4)}@example.com")
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_test_id("generate").click()
+    api_key = page.get_by_test_id("api-key").inner_text()
+    expect(page.get_by_text("No webhook endpoints yet.")).to_be_visible()
+
+    # a plain-http URL that is not this machine is refused, and the reason shown
+    page.get_by_label("Endpoint URL").fill("http://example.com/hooks")
+    page.get_by_test_id("add-webhook").click()
+    expect(page.get_by_test_id("webhook-error")).to_contain_text("https")
+    expect(page.get_by_test_id("webhook-endpoint")).to_have_count(0)
+
+    # add an endpoint at the receiver stand-in, for two of the event types: the secret shows once
+    name = "dashboard_" + secrets.token_hex(4)
+    page.get_by_label("Endpoint URL").fill(platform.webhooks.url(name))
+    page.get_by_label("Description (optional)").fill("billing service")
+    page.get_by_role("checkbox", name="credits.low").uncheck()
+    page.get_by_role("checkbox", name="subscription.updated").uncheck()
+    page.get_by_test_id("add-webhook").click()
+    secret = page.get_by_test_id("webhook-secret").inner_text()
+    assert secret.startswith("whsec_")
+    platform.webhooks.inbox(name).secret = secret
+    expect(page.get_by_label("Endpoint URL")).to_have_value("")
+    endpoint = page.get_by_test_id("webhook-endpoint")
+    expect(endpoint).to_contain_text(platform.webhooks.url(name))
+    expect(endpoint).to_contain_text("billing service · usage.limit_reached, usage.threshold_crossed")
+
+    # send a test: the card refreshes until the receiver has it, signed with that secret
+    endpoint.get_by_test_id("send-test").click()
+    expect(endpoint.get_by_test_id("delivery-state")).to_have_text("delivered", timeout=30_000)
+    expect(endpoint.get_by_test_id("deliveries")).to_contain_text("webhook.test")
+    first = platform.webhooks.inbox(name).received
+    assert [(r["event"]["type"], r["verified"], r["status"]) for r in first] == [("webhook.test", True, 200)]
+    shot(page, "10-webhooks")
+
+    # retrying a delivered event sends it again with the same webhook-id
+    endpoint.get_by_role("button", name="Retry webhook.test").click()
+    expect(endpoint.get_by_role("cell", name="2", exact=True)).to_be_visible(timeout=30_000)
+    expect(endpoint.get_by_test_id("delivery-state")).to_have_text("delivered", timeout=30_000)
+    ids = {r["headers"]["webhook-id"] for r in platform.webhooks.inbox(name).received}
+    assert len(platform.webhooks.inbox(name).received) == 2 and len(ids) == 1
+
+    # alert thresholds: saved through the API the card calls, read back with the API key
+    page.get_by_label("Thresholds (% of monthly units, comma-separated)").fill("50, 100")
+    page.get_by_label("Credits below (optional)").fill("25")
+    page.get_by_test_id("save-alerts").click()
+    expect(page.get_by_text("Alerts saved.")).to_be_visible()
+    stored = httpx.get(
+        f"{platform.workers['api_multi'].url}/api/developer/alerts",
+        headers={"authorization": f"Bearer {api_key}"},
+    )
+    assert stored.json()["usageThresholds"] == [50, 100] and stored.json()["creditsBelow"] == 25
+
+    # after a reload the endpoint is listed, its secret is not
+    page.reload()
+    expect(page.get_by_test_id("webhook-endpoint")).to_have_count(1)
+    expect(page.get_by_test_id("webhook-secret")).to_have_count(0)
+    assert secret not in page.content()
+    page.set_viewport_size({"width": 375, "height": 800})
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= 375
+    assert page_errors == []

@@ -3,6 +3,7 @@ import { ClerkSignIn } from "../auth/ClerkAuth";
 import { useSession } from "../auth/context";
 import { DevSignIn } from "../auth/DevAuth";
 import { call, type Credentials } from "../api";
+import { AlertsCard } from "../components/AlertsCard";
 import { BillingUsageCard } from "../components/BillingUsageCard";
 import { ConnectCard } from "../components/ConnectCard";
 import { CredentialsCard } from "../components/CredentialsCard";
@@ -11,6 +12,7 @@ import { EndUserCreditsCard } from "../components/EndUserCreditsCard";
 import { QuickStart } from "../components/QuickStart";
 import { StatsCard } from "../components/StatsCard";
 import { TiersCard } from "../components/TiersCard";
+import { WebhooksCard } from "../components/WebhooksCard";
 import { config, useDevAuth } from "../config";
 import { useLoad } from "../useLoad";
 
@@ -60,6 +62,8 @@ function SignedInDashboard({ notice }: { notice: string | null }) {
           <CreditPacksCard platformId={platformId} />
           <EndUserCreditsCard />
           <StatsCard />
+          <WebhooksCard />
+          <AlertsCard />
           <ConnectCard />
           <section className="card">
             <h2>Your public pricing page</h2>
