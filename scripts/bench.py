@@ -37,6 +37,7 @@ import httpx
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from dreamapi import webhook_events
 from scripts import devstack
 from scripts.build import BUILD_ROOT, WORKERS, gzipped_size
 from scripts.local_platform import Platform, running_platform
@@ -96,6 +97,15 @@ SCENARIOS = (
     Scenario("floor_meter", "floor_meter", "POST", "/", None, what="bare Python worker + one meter call"),
     Scenario(
         "api_key", "api_multi", "POST", "/api/data", "floor_meter", what="metered call, API key + X-User-Id"
+    ),
+    Scenario(
+        "api_key_webhooks",
+        "api_multi",
+        "POST",
+        "/api/data",
+        "floor_meter",
+        what="metered call, API key, on a platform with a webhook endpoint and 10 alert thresholds",
+        reference="api_key",
     ),
     Scenario(
         "jwt", "api_multi", "POST", "/api/data", "floor_meter", what="metered call, end user's Clerk JWT"
@@ -220,17 +230,35 @@ def cost_per_million(operations: dict[str, float]) -> float:
     )
 
 
-def prepare(platform: Platform) -> dict[str, list[dict[str, str]]]:
-    """A platform with a roomy tier, its end users' credentials, and paid developers."""
-    api_multi = platform.workers["api_multi"].url
+def bench_platform(api_multi: str) -> tuple[str, str]:
+    """A registered platform whose one tier no benchmark can exhaust: (API key, platform id)."""
     registered = httpx.post(
         f"{api_multi}/api/developer/register", json={"email": f"bench-{secrets.token_hex(4)}@example.com"}
     ).json()
-    key, platform_id = registered["apiKey"], registered["platformId"]
+    key = registered["apiKey"]
     tiers = [{"name": "bench", "limit": 1_000_000_000, "rateLimit": 100_000, "default": True}]
     httpx.put(
         f"{api_multi}/api/developer/tiers", json={"tiers": tiers}, headers={"authorization": f"Bearer {key}"}
     ).raise_for_status()
+    return key, registered["platformId"]
+
+
+def with_webhooks(api_multi: str, api_key: str, receiver_url: str) -> None:
+    """An endpoint taking every event type and the most thresholds a platform may set."""
+    headers = {"authorization": f"Bearer {api_key}"}
+    endpoint = {"url": receiver_url, "events": list(webhook_events.EVENT_TYPES)}
+    httpx.post(f"{api_multi}/api/developer/webhooks", json=endpoint, headers=headers).raise_for_status()
+    thresholds = {"usageThresholds": list(range(10, 101, 10)), "creditsBelow": 100}
+    httpx.put(f"{api_multi}/api/developer/alerts", json=thresholds, headers=headers).raise_for_status()
+
+
+def prepare(platform: Platform) -> dict[str, list[dict[str, str]]]:
+    """Platforms with a roomy tier (one with a webhook endpoint), their end users' credentials,
+    and paid developers."""
+    api_multi = platform.workers["api_multi"].url
+    key, platform_id = bench_platform(api_multi)
+    hooked_key, _ = bench_platform(api_multi)
+    with_webhooks(api_multi, hooked_key, platform.webhooks.url("bench"))
     users = [f"bench_user_{index}" for index in range(USERS)]
     key_headers = [{"authorization": f"Bearer {key}", "x-user-id": user} for user in users]
     jwt_headers = [
@@ -256,6 +284,7 @@ def prepare(platform: Platform) -> dict[str, list[dict[str, str]]]:
         "floor_http": key_headers,
         "floor_meter": key_headers,
         "api_key": key_headers,
+        "api_key_webhooks": [{**h, "authorization": f"Bearer {hooked_key}"} for h in key_headers],
         "jwt": jwt_headers,
         "floor_peek": key_headers,
         "usage": key_headers,
