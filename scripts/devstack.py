@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -51,9 +52,27 @@ STARTUP_TIMEOUT_SECONDS = 180.0
 
 
 def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+    """A port nothing listens on, chosen below the kernel's ephemeral range: a port from that
+    range (what binding port 0 returns) can be taken by any outgoing connection between this probe
+    and the server binding it, and a worker then fails with "Address already in use"."""
+    first_ephemeral = _first_ephemeral_port()
+    low = 15000 if first_ephemeral > 16000 else 1024
+    for _ in range(200):
+        port = random.randrange(low, first_ephemeral)  # noqa: S311 - spreading ports, not a secret
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free port between {low} and {first_ephemeral}")
+
+
+def _first_ephemeral_port() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
 
 
 def kv_namespace_ids() -> dict[str, str]:
