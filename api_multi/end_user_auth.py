@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from api_multi import lookups
-from dreamapi import credentials, ids, kvkeys
+from dreamapi import api_key_format, ids, kvkeys
 from dreamapi.clerk import ClerkConfig, bearer_token, verify_session_token
 from dreamapi.errors import forbidden, unauthorized
 from dreamapi.http import Request
@@ -42,7 +42,7 @@ async def platform_of_api_key(token: str, services: Services) -> str:
 
 async def authenticate_end_user(request: Request, services: Services) -> EndUser:
     token = bearer_token(request.headers.get("authorization"))
-    if credentials.looks_like_api_key(token):
+    if api_key_format.looks_like_api_key(token):
         platform_id = await platform_of_api_key(token, services)
         user_id = ids.require_user_id(request.headers.get("x-user-id"))
         plan = request.headers.get("x-user-plan") or None
@@ -64,7 +64,7 @@ async def authenticate_developer(request: Request, services: Services) -> str:
     """Developer routes take the API key, or the developer's session token of the dream-api
     Clerk app (the dashboard holds no API key once it was shown); returns the platformId."""
     token = bearer_token(request.headers.get("authorization"))
-    if credentials.looks_like_api_key(token):
+    if api_key_format.looks_like_api_key(token):
         return await platform_of_api_key(token, services)
     claims = await verify_session_token(token, ClerkConfig.of(services), services.http, services.rs256)
     user_id = ids.require_user_id(claims["sub"], "Token subject")

@@ -1,23 +1,15 @@
-"""Platforms and their API keys: generated with `secrets`, stored only as SHA-256."""
+"""Platforms and their API keys (format: dreamapi.api_key_format), stored only as SHA-256."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
 import json
-import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from dreamapi import ids, kvkeys
+from dreamapi import api_key_format, ids, kvkeys
 from dreamapi.ports.kv import KVNamespace
-
-API_KEY_PREFIX = "pk_live_"
-SHOWN_PREFIX_LENGTH = len(API_KEY_PREFIX) + 4
-
-
-def new_api_key() -> str:
-    return API_KEY_PREFIX + secrets.token_urlsafe(32)
 
 
 def hash_api_key(api_key: str) -> str:
@@ -26,10 +18,6 @@ def hash_api_key(api_key: str) -> str:
 
 def hash_email(email: str) -> str:
     return hashlib.sha256(email.strip().lower().encode()).hexdigest()
-
-
-def looks_like_api_key(token: str) -> bool:
-    return token.startswith(API_KEY_PREFIX)
 
 
 def iso_utc(epoch_seconds: float) -> str:
@@ -63,10 +51,10 @@ async def platform_exists(tokens_kv: KVNamespace, platform_id: str) -> bool:
 
 
 async def _store_key(tokens_kv: KVNamespace, platform_id: str, now: float) -> IssuedKey:
-    api_key = new_api_key()
+    api_key = api_key_format.new_api_key()
     key_hash = hash_api_key(api_key)
     created_at = iso_utc(now)
-    prefix = api_key[:SHOWN_PREFIX_LENGTH]
+    prefix = api_key_format.shown_prefix(api_key)
     await tokens_kv.put(kvkeys.apikey(key_hash), platform_id)
     record = {"hash": key_hash, "prefix": prefix, "createdAt": created_at}
     await tokens_kv.put(kvkeys.platform_field(platform_id, "apiKey"), json.dumps(record))
@@ -107,6 +95,9 @@ async def current_key_record(tokens_kv: KVNamespace, platform_id: str) -> dict[s
 
 
 async def platform_for_key(tokens_kv: KVNamespace, api_key: str) -> str | None:
-    """The platform an API key belongs to; None for unknown or revoked keys."""
+    """The platform an API key belongs to; None for unknown or revoked keys, and for malformed
+    ones without reading KV (see dreamapi.api_key_format)."""
+    if not api_key_format.is_well_formed(api_key):
+        return None
     platform_id = await tokens_kv.get(kvkeys.apikey(hash_api_key(api_key)))
     return platform_id if ids.is_platform_id(platform_id) else None

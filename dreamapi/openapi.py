@@ -113,7 +113,11 @@ SECURITY_SCHEMES = {
         "bearerFormat": "JWT",
         "description": "Clerk session token of the dream-api app (developers)",
     },
-    "apiKey": {"type": "http", "scheme": "bearer", "description": "Your API key, pk_live_…"},
+    "apiKey": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "Your API key: dream_live_… (keys issued before this format: pk_live_…)",
+    },
     "endUserSession": {
         "type": "http",
         "scheme": "bearer",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import secrets
 import time
@@ -182,6 +183,21 @@ def test_an_idempotent_retry_is_not_counted_twice(api_multi: httpx.Client) -> No
 def test_auth_failures(api_multi: httpx.Client, headers: dict, status: int, error: str) -> None:
     reply = api_multi.post("/api/data", headers={**headers, "x-user-id": "u1"})
     assert reply.status_code == status and reply.json()["error"] == error
+
+
+def test_a_mistyped_key_is_refused_without_a_kv_read_and_old_format_keys_still_work(
+    platform: Platform, api_multi: httpx.Client
+) -> None:
+    platform_id, api_key = register(api_multi)
+    typo = api_key[:-1] + ("A" if api_key[-1] != "A" else "B")
+    for key in (typo, api_key[:-1], "dream_live_" + "0" * 36):
+        reply = api_multi.post("/api/data", headers=key_headers(key, new_user()))
+        assert reply.status_code == 401 and reply.json()["error"] == "invalid_api_key", key
+        assert operations(reply)["reads"] == 0, key
+    legacy = "pk_live_" + secrets.token_urlsafe(32)
+    platform.kv.put("TOKENS_KV", f"apikey:{hashlib.sha256(legacy.encode()).hexdigest()}", platform_id)
+    counted = api_multi.post("/api/data", headers=key_headers(legacy, new_user()))
+    assert counted.status_code == 200 and counted.json()["platformId"] == platform_id
 
 
 def test_api_key_mode_needs_a_valid_user_id(api_multi: httpx.Client) -> None:

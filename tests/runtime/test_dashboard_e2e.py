@@ -90,10 +90,10 @@ def test_developer_journey(platform: Platform, dashboard: str, browser: Browser)
     # generate the key: shown once; after a reload only its prefix
     page.get_by_test_id("generate").click()
     api_key = page.get_by_test_id("api-key").inner_text()
-    assert api_key.startswith("pk_live_")
+    assert api_key.startswith("dream_live_")
     shot(page, "02-key-shown-once")
     page.reload()
-    expect(page.get_by_test_id("key-prefix")).to_have_text(api_key[:12] + "…")
+    expect(page.get_by_test_id("key-prefix")).to_have_text(api_key[:15] + "…")
     expect(page.get_by_test_id("api-key")).to_have_count(0)
     platform_id = page.get_by_test_id("platform-id").inner_text()
 

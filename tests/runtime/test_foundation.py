@@ -163,8 +163,8 @@ def test_register_shows_the_key_once_and_stores_only_its_hash(
     assert reply.status_code == 201, reply.text
     body = reply.json()
     api_key, platform_id = body["apiKey"], body["platformId"]
-    assert api_key.startswith("pk_live_") and len(api_key) > 40
-    assert body["keyPrefix"] == api_key[:12]
+    assert api_key.startswith("dream_live_") and len(api_key) == 47
+    assert body["keyPrefix"] == api_key[:15]
     key_hash = hashlib.sha256(api_key.encode()).hexdigest()
     assert platform.kv.get("TOKENS_KV", f"apikey:{key_hash}") == platform_id
     for key in platform.kv.keys("TOKENS_KV", f"platform:{platform_id}:"):

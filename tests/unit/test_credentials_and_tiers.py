@@ -6,7 +6,7 @@ import hashlib
 import json
 
 from api_multi.app import create_app
-from dreamapi import credentials, ids
+from dreamapi import api_key_format, credentials, ids
 from dreamapi.ports.kv import MemoryKV
 from dreamapi.runtime.cpython import call, cpython_services
 from dreamapi.tiers import DEFAULT_TIERS, load_tier_config
@@ -16,7 +16,7 @@ async def test_create_platform_stores_only_the_hash() -> None:
     kv = MemoryKV()
     issued = await credentials.create_platform(kv, 1_700_000_000, owner_user_id="user_1", email="a@b.co")
     assert ids.is_platform_id(issued.platform_id)
-    assert issued.api_key.startswith("pk_live_")
+    assert issued.api_key.startswith("dream_live_")
     assert await kv.get(f"apikey:{hashlib.sha256(issued.api_key.encode()).hexdigest()}") == issued.platform_id
     assert await kv.get("user:user_1:platformId") == issued.platform_id
     assert await credentials.platform_for_key(kv, issued.api_key) == issued.platform_id
@@ -76,14 +76,18 @@ def test_id_rules() -> None:
     assert ids.require_user_id("user_2abc@x.co") == "user_2abc@x.co"
 
 
-async def test_key_lookup_has_no_content_dependent_early_exit() -> None:
-    """Every key, well-formed or not, costs one SHA-256 and one KV read by its hash: no prefix
-    comparison against stored keys that could leak timing."""
+async def test_malformed_keys_are_refused_without_a_kv_read() -> None:
+    """A well-formed key costs one SHA-256 and one KV read by its hash (no comparison against
+    stored keys that could leak timing); one failing the format or checksum costs no read."""
     from dreamapi.ports.kv import CountingKV, KVOperationCount
 
     inner = MemoryKV()
     issued = await credentials.create_platform(inner, 0, email="t@x.io")
-    for candidate in (issued.api_key, issued.api_key[:-1] + "x", "pk_live_", "garbage"):
+    unknown = api_key_format.new_api_key()
+    legacy = "pk_live_" + "A" * 43
+    checks = {issued.api_key: 1, unknown: 1, legacy: 1, issued.api_key[:-1] + "x": 0, "pk_live_": 0, "x": 0}
+    for candidate, reads in checks.items():
         count = KVOperationCount()
-        await credentials.platform_for_key(CountingKV(inner, count), candidate)
-        assert (count.reads, count.writes, count.lists) == (1, 0, 0)
+        found = await credentials.platform_for_key(CountingKV(inner, count), candidate)
+        assert (found is not None) == (candidate == issued.api_key)
+        assert (count.reads, count.writes, count.lists) == (reads, 0, 0), candidate
