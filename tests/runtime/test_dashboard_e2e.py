@@ -175,7 +175,8 @@ def test_developer_journey(platform: Platform, dashboard: str, browser: Browser)
     assert console_errors == []
 
 
-def test_credit_packs_and_an_end_users_credits(platform: Platform, dashboard: str, browser: Browser) -> None:
+def signed_in_with_a_key(browser: Browser, dashboard: str) -> tuple[Page, list[str], str]:
+    """A new developer's dashboard once the key was generated: (page, page errors, API key)."""
     page = browser.new_page(viewport={"width": 1200, "height": 900})
     page_errors: list[str] = []
     page.on("pageerror", lambda error: page_errors.append(str(error)))
@@ -183,7 +184,11 @@ def test_credit_packs_and_an_end_users_credits(platform: Platform, dashboard: st
     page.get_by_label("Email").fill(f"dev-{secrets.token_hex(4)}@example.com")
     page.get_by_role("button", name="Sign in").click()
     page.get_by_test_id("generate").click()
-    api_key = page.get_by_test_id("api-key").inner_text()
+    return page, page_errors, page.get_by_test_id("api-key").inner_text()
+
+
+def test_credit_packs_and_an_end_users_credits(platform: Platform, dashboard: str, browser: Browser) -> None:
+    page, page_errors, api_key = signed_in_with_a_key(browser, dashboard)
     platform_id = page.get_by_test_id("platform-id").inner_text()
 
     # define a pack (the API's validation shows inline first)
@@ -237,14 +242,7 @@ def test_credit_packs_and_an_end_users_credits(platform: Platform, dashboard: st
 
 
 def test_webhook_endpoint_test_event_and_alerts(platform: Platform, dashboard: str, browser: Browser) -> None:
-    page = browser.new_page(viewport={"width": 1200, "height": 900})
-    page_errors: list[str] = []
-    page.on("pageerror", lambda error: page_errors.append(str(error)))
-    page.goto(f"{dashboard}/dashboard")
-    page.get_by_label("Email").fill(f"dev-{secrets.token_hex(4)}@example.com")
-    page.get_by_role("button", name="Sign in").click()
-    page.get_by_test_id("generate").click()
-    api_key = page.get_by_test_id("api-key").inner_text()
+    page, page_errors, api_key = signed_in_with_a_key(browser, dashboard)
     expect(page.get_by_text("No webhook endpoints yet.")).to_be_visible()
 
     # a plain-http URL that is not this machine is refused, and the reason shown
