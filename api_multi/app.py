@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from api_multi import billing_routes, credits_routes, developer, tiers_routes, usage_routes, webhook_routes
+from api_multi.developer_keys import add_key_routes
 from api_multi.developer_webhooks import add_webhook_routes
 from dreamapi.app import App
 from dreamapi.health import add_health_route
@@ -326,5 +327,6 @@ def create_app() -> App:
         webhook_routes.stripe_webhook,
         stripe_webhook_operation("Stripe Connect events (signed)"),
     )
+    add_key_routes(router)
     add_webhook_routes(router)
     return App("api_multi", router)

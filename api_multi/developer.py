@@ -24,7 +24,7 @@ async def register(request: Request, services: Services) -> Response:
     existing = await services.tokens_kv.get(kvkeys.developer_email(credentials.hash_email(email)))
     if existing is not None:
         raise conflict("A platform is already registered for this email", "email_taken")
-    issued = await credentials.create_platform(services.tokens_kv, services.clock.now(), email=email)
+    issued = await credentials.create_platform(services, email=email)
     return json_response(issued.to_json(), 201)
 
 

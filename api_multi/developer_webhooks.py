@@ -7,7 +7,6 @@ metered path finds the alert settings in the isolate cache (api_multi.lookups).
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
 from typing import Any
 
 from api_multi import lookups
@@ -20,15 +19,8 @@ from dreamapi.http import Request, Response, json_response
 from dreamapi.openapi import BOOLEAN, ERROR, INTEGER, NULLABLE_STRING, STRING, Operation, obj, path_parameter
 from dreamapi.router import Router
 from dreamapi.services import Services
+from dreamapi.time_format import iso_from_ms
 from dreamapi.webhook_endpoints import new_endpoint_id, new_signing_secret, parse_endpoint
-
-
-def _iso(epoch_ms: int | None) -> str | None:
-    if epoch_ms is None:
-        return None
-    return (
-        datetime.fromtimestamp(epoch_ms / 1000, tz=UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-    )
 
 
 def _endpoint_id(request: Request) -> str:
@@ -39,12 +31,12 @@ def _endpoint_id(request: Request) -> str:
 
 
 def _shown_endpoint(endpoint: dict[str, Any]) -> dict[str, Any]:
-    return {**endpoint, "createdAt": _iso(endpoint["createdAt"])}
+    return {**endpoint, "createdAt": iso_from_ms(endpoint["createdAt"])}
 
 
 def _shown_delivery(delivery: dict[str, Any]) -> dict[str, Any]:
     times = ("lastAttemptAt", "nextAttemptAt", "createdAt")
-    return {**delivery, **{name: _iso(delivery.get(name)) for name in times}}
+    return {**delivery, **{name: iso_from_ms(delivery.get(name)) for name in times}}
 
 
 async def create_endpoint(request: Request, services: Services) -> Response:

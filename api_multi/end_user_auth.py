@@ -11,6 +11,7 @@ from dreamapi import api_key_format, ids, kvkeys
 from dreamapi.clerk import ClerkConfig, bearer_token, verify_session_token
 from dreamapi.errors import forbidden, unauthorized
 from dreamapi.http import Request
+from dreamapi.key_use import report_key_use
 from dreamapi.services import Services
 
 API_KEY = "api_key"
@@ -34,10 +35,14 @@ def _metadata(claims: dict[str, Any]) -> dict[str, Any]:
 
 
 async def platform_of_api_key(token: str, services: Services) -> str:
-    platform_id = await lookups.platform_for_api_key(services, token)
-    if platform_id is None:
+    grant = await lookups.key_grant(services, token)
+    if grant is None:
         raise unauthorized("Unknown or revoked API key", "invalid_api_key")
-    return platform_id
+    now = services.clock.now()
+    if grant.expired(now):
+        raise unauthorized("This API key has expired; create or roll a key", "expired_api_key")
+    report_key_use(services, grant, now)
+    return grant.platform_id
 
 
 async def authenticate_end_user(request: Request, services: Services) -> EndUser:

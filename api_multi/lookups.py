@@ -9,15 +9,22 @@ from __future__ import annotations
 from api_multi.subscriptions import EndUserSubscription, load_subscription
 from dreamapi import credentials
 from dreamapi.alerts import AlertSettings, load_alert_settings
+from dreamapi.key_grants import KEY_CACHE_SECONDS, KeyGrant, grant_for_key, hash_api_key
 from dreamapi.services import Services
 from dreamapi.tiers import TierConfig, load_tier_config
 
 
-async def platform_for_api_key(services: Services, api_key: str) -> str | None:
-    key_hash = credentials.hash_api_key(api_key)
-    return await services.cached(
-        f"apikey:{key_hash}", lambda: credentials.platform_for_key(services.tokens_kv, api_key)
+async def key_grant(services: Services, api_key: str) -> KeyGrant | None:
+    """Kept at most KEY_CACHE_SECONDS: that bounds how long a key revoked elsewhere still works."""
+    return await services.cache.get_or_load(
+        f"apikey:{hash_api_key(api_key)}",
+        min(services.settings.cache_seconds, KEY_CACHE_SECONDS),
+        lambda: grant_for_key(services.tokens_kv, api_key, services.settings.api_key_kv_cache_seconds),
     )
+
+
+def forget_key(services: Services, key_hash: str) -> None:
+    services.cache.invalidate(f"apikey:{key_hash}")
 
 
 async def platform_exists(services: Services, platform_id: str) -> bool:

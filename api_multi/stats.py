@@ -14,9 +14,9 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from dreamapi import kvkeys
-from dreamapi.credentials import iso_utc
 from dreamapi.periods import month_period
 from dreamapi.ports.kv import KeyInfo, KVNamespace
+from dreamapi.time_format import iso_utc
 
 STATS_FRESH_SECONDS = 15
 STATS_TTL_SECONDS = 300

@@ -1,30 +1,26 @@
-"""Platforms and their API keys (format: dreamapi.api_key_format), stored only as SHA-256."""
+"""Platforms and their first API key, the "default" one (dreamapi.api_keys holds every key).
+
+`platform:{id}:apiKey` names the key generate-credentials and rotate-key show (its prefix and
+creation time, for get-credentials); it is a record like any other in the platform's ApiKeys.
+"""
 
 from __future__ import annotations
 
 import hashlib
-import hmac
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
-from dreamapi import api_key_format, ids, kvkeys
+from dreamapi import ids, kvkeys
+from dreamapi.api_keys import DEFAULT_KEY_NAME, KEY_WARNING, ApiKeys, NewKey
+from dreamapi.errors import ApiError
+from dreamapi.key_grants import key_id_of
 from dreamapi.ports.kv import KVNamespace
-
-
-def hash_api_key(api_key: str) -> str:
-    return hashlib.sha256(api_key.encode()).hexdigest()
+from dreamapi.services import Services
+from dreamapi.time_format import iso_from_ms
 
 
 def hash_email(email: str) -> str:
     return hashlib.sha256(email.strip().lower().encode()).hexdigest()
-
-
-def iso_utc(epoch_seconds: float) -> str:
-    return datetime.fromtimestamp(epoch_seconds, tz=UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
-KEY_WARNING = "Save this API key now: it is shown only once and cannot be retrieved again."
 
 
 @dataclass(frozen=True)
@@ -32,16 +28,16 @@ class IssuedKey:
     """The one moment a plaintext key exists: returned to the caller, never stored."""
 
     platform_id: str
-    api_key: str
-    key_prefix: str
-    created_at: str
+    key: NewKey
 
-    def to_json(self) -> dict[str, str]:
+    def to_json(self) -> dict[str, str | None]:
+        record = self.key.record
         return {
             "platformId": self.platform_id,
-            "apiKey": self.api_key,
-            "keyPrefix": self.key_prefix,
-            "createdAt": self.created_at,
+            "apiKey": self.key.api_key,
+            "keyId": record["id"],
+            "keyPrefix": record["prefix"],
+            "createdAt": iso_from_ms(record["createdAt"]),
             "warning": KEY_WARNING,
         }
 
@@ -50,26 +46,23 @@ async def platform_exists(tokens_kv: KVNamespace, platform_id: str) -> bool:
     return await tokens_kv.get(kvkeys.platform_field(platform_id, "createdAt")) is not None
 
 
-async def _store_key(tokens_kv: KVNamespace, platform_id: str, now: float) -> IssuedKey:
-    api_key = api_key_format.new_api_key()
-    key_hash = hash_api_key(api_key)
-    created_at = iso_utc(now)
-    prefix = api_key_format.shown_prefix(api_key)
-    await tokens_kv.put(kvkeys.apikey(key_hash), platform_id)
-    record = {"hash": key_hash, "prefix": prefix, "createdAt": created_at}
+async def _show_as_current(tokens_kv: KVNamespace, platform_id: str, key: NewKey) -> None:
+    record = {
+        "id": key.record["id"],
+        "hash": key.record["hash"],
+        "prefix": key.record["prefix"],
+        "createdAt": iso_from_ms(key.record["createdAt"]),
+    }
     await tokens_kv.put(kvkeys.platform_field(platform_id, "apiKey"), json.dumps(record))
-    return IssuedKey(platform_id, api_key, prefix, created_at)
 
 
 async def create_platform(
-    tokens_kv: KVNamespace,
-    now: float,
-    *,
-    owner_user_id: str | None = None,
-    email: str | None = None,
+    services: Services, *, owner_user_id: str | None = None, email: str | None = None
 ) -> IssuedKey:
+    tokens_kv = services.tokens_kv
     platform_id = ids.new_platform_id()
-    issued = await _store_key(tokens_kv, platform_id, now)
+    key = await services.api_keys(platform_id).create(DEFAULT_KEY_NAME)
+    await _show_as_current(tokens_kv, platform_id, key)
     if owner_user_id:
         await tokens_kv.put(kvkeys.platform_field(platform_id, "userId"), owner_user_id)
         await tokens_kv.put(kvkeys.user_platform(owner_user_id), platform_id)
@@ -77,27 +70,33 @@ async def create_platform(
         await tokens_kv.put(kvkeys.platform_field(platform_id, "email"), email)
         await tokens_kv.put(kvkeys.developer_email(hash_email(email)), platform_id)
     # Written last: a platform "exists" only once everything above is in place.
-    await tokens_kv.put(kvkeys.platform_field(platform_id, "createdAt"), issued.created_at)
-    return issued
+    created_at = iso_from_ms(key.record["createdAt"])
+    await tokens_kv.put(kvkeys.platform_field(platform_id, "createdAt"), created_at or "")
+    return IssuedKey(platform_id, key)
 
 
-async def rotate_key(tokens_kv: KVNamespace, platform_id: str, now: float) -> IssuedKey:
-    previous = await current_key_record(tokens_kv, platform_id)
-    issued = await _store_key(tokens_kv, platform_id, now)
-    if previous and not hmac.compare_digest(previous["hash"], hash_api_key(issued.api_key)):
-        await tokens_kv.delete(kvkeys.apikey(previous["hash"]))
-    return issued
+async def rotate_key(services: Services, platform_id: str) -> IssuedKey:
+    """Rolls the current key with no grace period (it stops working now); when it is no longer
+    active (revoked, expired or rolled on the keys page), a new "default" key takes its place."""
+    keys: ApiKeys = services.api_keys(platform_id)
+    current = await current_key_record(services.tokens_kv, platform_id)
+    key = None
+    if current is not None:
+        try:
+            key, _ = await keys.roll(current["id"], 0)
+        except ApiError as error:
+            if error.error not in ("api_key_not_active", "api_key_not_found"):
+                raise
+    if key is None:
+        key = await keys.create(DEFAULT_KEY_NAME)
+    await _show_as_current(services.tokens_kv, platform_id, key)
+    return IssuedKey(platform_id, key)
 
 
 async def current_key_record(tokens_kv: KVNamespace, platform_id: str) -> dict[str, str] | None:
     raw = await tokens_kv.get(kvkeys.platform_field(platform_id, "apiKey"))
-    return json.loads(raw) if raw else None
-
-
-async def platform_for_key(tokens_kv: KVNamespace, api_key: str) -> str | None:
-    """The platform an API key belongs to; None for unknown or revoked keys, and for malformed
-    ones without reading KV (see dreamapi.api_key_format)."""
-    if not api_key_format.is_well_formed(api_key):
+    if not raw:
         return None
-    platform_id = await tokens_kv.get(kvkeys.apikey(hash_api_key(api_key)))
-    return platform_id if ids.is_platform_id(platform_id) else None
+    record: dict[str, str] = json.loads(raw)
+    record.setdefault("id", key_id_of(record["hash"]))  # recorded before keys had ids
+    return record

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dreamapi.credentials import iso_utc
 from dreamapi.http import Request, Response, json_response
 from dreamapi.openapi import HEALTH_OPERATION
 from dreamapi.router import Router
 from dreamapi.services import KV_BINDINGS, Services
+from dreamapi.time_format import iso_utc
 
 
 def add_health_route(router: Router, service_name: str) -> None:

@@ -72,7 +72,14 @@ TIER_LIST = obj(
     ("platformId", "tiers", "source"),
 )
 ISSUED_KEY = obj(
-    {"platformId": STRING, "apiKey": STRING, "keyPrefix": STRING, "createdAt": STRING, "warning": STRING},
+    {
+        "platformId": STRING,
+        "apiKey": STRING,
+        "keyId": STRING,
+        "keyPrefix": STRING,
+        "createdAt": STRING,
+        "warning": STRING,
+    },
     ("platformId", "apiKey", "keyPrefix", "createdAt"),
 )
 URL_REPLY = obj({"url": STRING}, ("url",))

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from dreamapi.api_keys import ApiKeys
 from dreamapi.credit_ledger import Credits
 from dreamapi.errors import ApiError
 from dreamapi.isolate_cache import ISOLATE_CACHE, IsolateCache
@@ -32,11 +33,18 @@ class Services:
     kv_bindings: Mapping[str, KVNamespace]
     meter_port: MeterPort | None = None  # the USAGE_METER binding
     outbox_port: MeterPort | None = None  # the WEBHOOK_OUTBOX binding (same transport)
+    keys_port: MeterPort | None = None  # the API_KEYS binding (same transport)
     request_id: str = ""
     cache: IsolateCache = field(default_factory=lambda: ISOLATE_CACHE)
     kv_ops: KVOperationCount = field(default_factory=KVOperationCount)
     meter_ops: MeterOperationCount = field(default_factory=MeterOperationCount)
     memo: dict[str, Any] = field(default_factory=dict)  # per isolate in workers: see configuration()
+    deferred: list[Coroutine[Any, Any, None]] = field(default_factory=list)
+
+    def defer(self, work: Coroutine[Any, Any, None]) -> None:
+        """Runs `work` after the response is sent (the runtime's waitUntil), off the hot path;
+        its failures are logged, never answered."""
+        self.deferred.append(work)
 
     def kv(self, binding: str) -> KVNamespace:
         namespace = self.kv_bindings.get(binding)
@@ -70,6 +78,12 @@ class Services:
         if self.outbox_port is None:
             raise ApiError(503, "misconfigured", "WEBHOOK_OUTBOX is not bound to this worker")
         return WebhookOutbox(self.outbox_port, platform_id, self.settings.webhook_retry_seconds)
+
+    def api_keys(self, platform_id: str) -> ApiKeys:
+        """The platform's API keys: their records, revocation, rolling and last use."""
+        if self.keys_port is None:
+            raise ApiError(503, "misconfigured", "API_KEYS is not bound to this worker")
+        return ApiKeys(self.keys_port, self.tokens_kv, platform_id, self.clock)
 
     @property
     def credits(self) -> Credits:

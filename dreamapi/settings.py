@@ -11,6 +11,7 @@ DEFAULT_MAX_BODY_BYTES = 64 * 1024
 DEFAULT_CACHE_SECONDS = 30.0
 DEFAULT_METER_TIMEOUT_SECONDS = 5.0
 DEFAULT_USAGE_SNAPSHOT_SECONDS = 30
+MIN_KV_CACHE_TTL = 30  # Workers KV refuses a shorter cacheTtl
 # After a failed webhook delivery: about 5 s, 1 min, 10 min, 1 h, 6 h, 24 h, then it failed.
 DEFAULT_WEBHOOK_RETRY_SECONDS = (5, 60, 600, 3600, 6 * 3600, 24 * 3600)
 
@@ -51,6 +52,7 @@ class Settings:
     meter_timeout_seconds: float
     usage_snapshot_seconds: int
     webhook_retry_seconds: tuple[int, ...] = DEFAULT_WEBHOOK_RETRY_SECONDS
+    api_key_kv_cache_seconds: int | None = None  # None: KV's own default (60 s; none locally)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -72,7 +74,20 @@ class Settings:
                 env, "USAGE_SNAPSHOT_SECONDS", DEFAULT_USAGE_SNAPSHOT_SECONDS, int, positive=True
             ),
             webhook_retry_seconds=_retry_schedule(env),
+            api_key_kv_cache_seconds=_kv_cache_ttl(env),
         )
+
+
+def _kv_cache_ttl(env: Mapping[str, str]) -> int | None:
+    """API_KEY_KV_CACHE_SECONDS: Workers KV's `cacheTtl` for API key reads (30 at least)."""
+    if not str(env.get("API_KEY_KV_CACHE_SECONDS") or "").strip():
+        return None
+    seconds = _number(env, "API_KEY_KV_CACHE_SECONDS", 0, int)
+    if seconds < MIN_KV_CACHE_TTL:
+        raise ValueError(
+            f"configuration variable API_KEY_KV_CACHE_SECONDS must be at least {MIN_KV_CACHE_TTL}"
+        )
+    return seconds
 
 
 def _retry_schedule(env: Mapping[str, str]) -> tuple[int, ...]:

@@ -22,7 +22,7 @@ async def generate_credentials(request: Request, services: Services) -> Response
             "credentials_exist",
         )
     issued = await credentials.create_platform(
-        services.tokens_kv, services.clock.now(), owner_user_id=developer.user_id, email=developer.email
+        services, owner_user_id=developer.user_id, email=developer.email
     )
     return json_response(issued.to_json(), 201)
 
@@ -32,7 +32,7 @@ async def rotate_key(request: Request, services: Services) -> Response:
     platform_id = await _platform_of(developer.user_id, services)
     if not platform_id:
         raise not_found("No credentials yet; call POST /generate-credentials first", "no_credentials")
-    issued = await credentials.rotate_key(services.tokens_kv, platform_id, services.clock.now())
+    issued = await credentials.rotate_key(services, platform_id)
     return json_response(issued.to_json())
 
 

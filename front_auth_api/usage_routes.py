@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dreamapi import meter_subjects
-from dreamapi.credentials import iso_utc
 from dreamapi.developer_auth import authenticate_developer
 from dreamapi.http import Request, Response, json_response
 from dreamapi.services import Services
+from dreamapi.time_format import iso_utc
 from front_auth_api.billing_state import RATE_LIMIT_PER_MINUTE, current_billing
 
 

@@ -5,9 +5,9 @@ from oauth_api.app import create_app
 
 
 async def on_fetch(request, env, ctx):
-    return await serve(create_app, request, env)
+    return await serve(create_app, request, env, ctx)
 
 
 class Default(WorkerEntrypoint):
     async def fetch(self, request):
-        return await serve(create_app, request, self.env)
+        return await serve(create_app, request, self.env, self.ctx)

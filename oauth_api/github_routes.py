@@ -9,12 +9,12 @@ from typing import Any
 from urllib.parse import urlencode
 
 from dreamapi import kvkeys
-from dreamapi.credentials import iso_utc
 from dreamapi.developer_auth import authenticate_developer
 from dreamapi.errors import not_found
 from dreamapi.http import Request, Response, json_response, redirect
 from dreamapi.ports.outbound import OutboundError
 from dreamapi.services import Services
+from dreamapi.time_format import iso_utc
 from oauth_api.flow_state import redeem_ticket, set_cookie_header, start_flow
 from oauth_api.redirects import authorized_callback, back_to_dashboard
 from oauth_api.settings import OAuthSettings

@@ -21,7 +21,6 @@ from dreamapi.connected_accounts import (
     remove_connected_account,
     store_connected_account,
 )
-from dreamapi.credentials import iso_utc
 from dreamapi.developer_auth import authenticate_developer
 from dreamapi.errors import ApiError, conflict, not_found
 from dreamapi.http import Request, Response, json_response, redirect
@@ -29,6 +28,7 @@ from dreamapi.ports.outbound import OutboundError
 from dreamapi.services import Services
 from dreamapi.stripe_gateway import stripe_client, stripe_failure
 from dreamapi.stripe_webhooks import apply_once, verified_event
+from dreamapi.time_format import iso_utc
 from oauth_api.flow_state import redeem_ticket, set_cookie_header, start_flow
 from oauth_api.redirects import authorized_callback, back_to_dashboard
 from oauth_api.settings import OAuthSettings

@@ -124,13 +124,13 @@ def js_request(method: str, url: str, headers: dict[str, str]) -> Js:
 
 def scenarios() -> dict[str, tuple[Callable[[], Any], Js, Callable[[], Js]]]:
     from api_multi.app import create_app as api_multi_app
-    from dreamapi import credentials
+    from dreamapi.key_grants import hash_api_key
     from scripts.bench_baseline.app import create_app as baseline_app
 
     api_key = "pk_live_" + "k" * 43
     platform_id = "plt_" + "0" * 20
     tokens = {
-        f"apikey:{credentials.hash_api_key(api_key)}": platform_id,
+        f"apikey:{hash_api_key(api_key)}": platform_id,
         f"platform:{platform_id}:createdAt": "2026-11-01T00:00:00Z",
         f"user:{platform_id}:tierConfig": json.dumps(
             {"tiers": [{"name": "bench", "limit": 1_000_000_000, "rateLimit": 100_000, "default": True}]}

@@ -32,7 +32,10 @@ class KeyList:
 
 
 class KVNamespace(Protocol):
-    async def get(self, key: str) -> str | None: ...
+    async def get(self, key: str, *, cache_ttl: int | None = None) -> str | None:
+        """`cache_ttl`: how long the edge may serve this read from its cache (Workers KV's
+        `cacheTtl`, at least 30 s in production; its default is 60 s)."""
+        ...
 
     async def get_with_metadata(self, key: str) -> tuple[str | None, dict[str, Any] | None]: ...
 
@@ -81,7 +84,7 @@ class MemoryKV:
             return None
         return entry
 
-    async def get(self, key: str) -> str | None:
+    async def get(self, key: str, *, cache_ttl: int | None = None) -> str | None:
         entry = self._live(key)
         return entry.value if entry else None
 
@@ -139,9 +142,9 @@ class CountingKV:
         self._inner = inner
         self._count = count
 
-    async def get(self, key: str) -> str | None:
+    async def get(self, key: str, *, cache_ttl: int | None = None) -> str | None:
         self._count.reads += 1
-        return await self._inner.get(key)
+        return await self._inner.get(key, cache_ttl=cache_ttl)
 
     async def get_with_metadata(self, key: str) -> tuple[str | None, dict[str, Any] | None]:
         self._count.reads += 1

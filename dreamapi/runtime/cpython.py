@@ -80,4 +80,7 @@ async def call(
     request_headers = Headers(headers or {})
     if body and "content-length" not in request_headers:
         request_headers.set("content-length", str(len(body)))
-    return await app.handle(Request.from_url(method, path, request_headers, body), services)
+    response = await app.handle(Request.from_url(method, path, request_headers, body), services)
+    while services.deferred:  # what the workers runtime runs after the response (waitUntil)
+        await services.deferred.pop(0)
+    return response

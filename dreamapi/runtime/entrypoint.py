@@ -43,6 +43,7 @@ class _Binding:
     kv_bindings: dict[str, KVNamespace]
     meter_port: MeterPort | None
     outbox_port: MeterPort | None
+    keys_port: MeterPort | None
     http: HttpClient
     rs256: RS256Verifier
     memo: dict[str, Any] = field(default_factory=dict)
@@ -75,6 +76,7 @@ def _bind(js_env: Any) -> _Binding:
     offset = settings.clock_offset_seconds if settings else 0
     meter = getattr(js_env, "USAGE_METER", None)
     outbox = getattr(js_env, "WEBHOOK_OUTBOX", None)
+    keys = getattr(js_env, "API_KEYS", None)
     _binding = _Binding(
         js_env=js_env,
         env=env,
@@ -88,13 +90,14 @@ def _bind(js_env: Any) -> _Binding:
         },
         meter_port=workers.DurableObjectMeter(meter) if meter is not None else None,
         outbox_port=workers.DurableObjectMeter(outbox) if outbox is not None else None,
+        keys_port=workers.DurableObjectMeter(keys) if keys is not None else None,
         http=workers.WorkersHttpClient(),
         rs256=workers.WebCryptoVerifier(),
     )
     return _binding
 
 
-async def serve(create_app: Callable[[], App], js_request: Any, js_env: Any) -> Any:
+async def serve(create_app: Callable[[], App], js_request: Any, js_env: Any, js_ctx: Any = None) -> Any:
     from dreamapi.runtime import workers
 
     binding = _bind(js_env)
@@ -110,8 +113,11 @@ async def serve(create_app: Callable[[], App], js_request: Any, js_env: Any) -> 
         kv_bindings=binding.kv_bindings,
         meter_port=binding.meter_port,
         outbox_port=binding.outbox_port,
+        keys_port=binding.keys_port,
         memo=binding.memo,
     )
     request = await workers.request_from_js(js_request, binding.settings.max_body_bytes)
     response = await _app(create_app).handle(request, services)
+    for work in services.deferred:
+        workers.wait_until(js_ctx, work)
     return workers.response_to_js(response)

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable, Iterator, Mapping
+import logging
+from collections.abc import Callable, Coroutine, Iterator, Mapping
 from typing import Any
 
-from js import Object, crypto  # type: ignore[import-not-found]
+from js import Object, Promise, crypto  # type: ignore[import-not-found]
 from js import Response as JsResponse  # type: ignore[import-not-found]
 from js import fetch as js_fetch  # type: ignore[import-not-found]
-from pyodide.ffi import JsProxy, to_js  # type: ignore[import-not-found]
+from pyodide.ffi import JsProxy, create_once_callable, to_js  # type: ignore[import-not-found]
 
 from dreamapi.http import Headers, Request, Response
 from dreamapi.ports.kv import KeyInfo, KeyList, StorageUnavailableError, check_put_arguments
@@ -27,6 +28,7 @@ except ImportError:  # pragma: no cover - depends on the runtime
     jsnull = None
 
 _NO_BODY_STATUSES = {101, 204, 205, 304}
+logger = logging.getLogger("dreamapi.runtime")
 
 
 def is_null(value: Any) -> bool:
@@ -88,8 +90,11 @@ class WorkersKV:
         except Exception as error:  # noqa: BLE001 - JS failures arrive as JsException
             raise StorageUnavailableError(f"KV {operation} failed: {error.__class__.__name__}") from None
 
-    async def get(self, key: str) -> str | None:
-        return await self._call("get", lambda: self._binding.get(key))  # type: ignore[no-any-return]
+    async def get(self, key: str, *, cache_ttl: int | None = None) -> str | None:
+        if cache_ttl is None:
+            return await self._call("get", lambda: self._binding.get(key))  # type: ignore[no-any-return]
+        options = js_object({"cacheTtl": cache_ttl})
+        return await self._call("get", lambda: self._binding.get(key, options))  # type: ignore[no-any-return]
 
     async def get_with_metadata(self, key: str) -> tuple[str | None, dict[str, Any] | None]:
         result = await self._call("get", lambda: self._binding.getWithMetadata(key)) or {}
@@ -272,3 +277,23 @@ def response_to_js(response: Response) -> Any:
         body = to_js(response.body)
     headers = to_js(response.headers.items())  # (name, value) tuples arrive as arrays
     return JsResponse.new(body, status=response.status, headers=headers)
+
+
+async def _logged(work: Coroutine[Any, Any, None]) -> None:
+    try:
+        await work
+    except Exception as error:  # noqa: BLE001 - deferred work has no one to answer to
+        logger.warning("deferred work failed: %s", error.__class__.__name__)
+
+
+def wait_until(js_ctx: Any, work: Coroutine[Any, Any, None]) -> None:
+    """Runs `work` after the response, keeping the request alive until it is done: the runtime's
+    `ctx.waitUntil` takes a JS Promise, settled here when the Python task finishes."""
+    task = asyncio.ensure_future(_logged(work))
+    if js_ctx is None:
+        return
+
+    def executor(resolve: Any, _reject: Any) -> None:
+        task.add_done_callback(lambda _: resolve())
+
+    js_ctx.waitUntil(Promise.new(create_once_callable(executor)))

@@ -117,3 +117,22 @@ export type WebhookDelivery = {
 };
 export type WebhookDeliveryList = { endpointId: string; deliveries: WebhookDelivery[] };
 export type AlertSettings = { platformId: string; usageThresholds: number[]; creditsBelow: number | null };
+export type ApiKey = {
+  id: string;
+  name: string;
+  prefix: string;
+  createdAt: string;
+  expiresAt: string | null;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+  rolledFrom?: string | null; // the key this one replaced
+  rolledTo?: string | null; // the key that replaced this one (it works until expiresAt)
+};
+export type NewApiKey = ApiKey & { apiKey: string; warning: string };
+export type RolledApiKey = NewApiKey & { previousKey: { id: string; expiresAt: string | null } };
+export type ApiKeyList = {
+  platformId: string;
+  keys: ApiKey[];
+  maxActiveKeys: number;
+  lastUsedPrecisionSeconds: number;
+};

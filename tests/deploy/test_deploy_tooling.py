@@ -41,7 +41,7 @@ def test_the_meter_bundle_exports_its_durable_object(dry_run_bundles: tuple[str,
     _, bundles = dry_run_bundles
     (bundle,) = bundles[METER].glob("*.js")
     source = bundle.read_text()
-    for durable_object in ("UsageMeter", "WebhookOutbox"):  # the classes the migrations name
+    for durable_object in ("UsageMeter", "WebhookOutbox", "ApiKeys"):  # the classes the migrations name
         assert f"{durable_object} = class extends DurableObject" in source
         assert re.search(rf"export \{{[^}}]*\b{durable_object}\b", source)
     print(f"\n{METER}: {bundle.stat().st_size / 1024:.1f} KiB of JavaScript")
@@ -49,16 +49,28 @@ def test_the_meter_bundle_exports_its_durable_object(dry_run_bundles: tuple[str,
 
 def test_every_python_worker_binds_the_meter_of_its_environment() -> None:
     meter = tomllib.loads((ROOT / METER / "wrangler.toml").read_text())
-    assert [m["new_sqlite_classes"] for m in meter["migrations"]] == [["UsageMeter"], ["WebhookOutbox"]]
+    assert [m["new_sqlite_classes"] for m in meter["migrations"]] == [
+        ["UsageMeter"],
+        ["WebhookOutbox"],
+        ["ApiKeys"],
+    ]
     sections = {"": meter, **{env: meter["env"][env] for env in ENVIRONMENTS}}
     for section in sections.values():
         assert section["workers_dev"] is False  # reachable only through the binding
         bindings = [(b["name"], b["class_name"]) for b in section["durable_objects"]["bindings"]]
-        assert bindings == [("USAGE_METER", "UsageMeter"), ("WEBHOOK_OUTBOX", "WebhookOutbox")]
+        assert bindings == [
+            ("USAGE_METER", "UsageMeter"),
+            ("WEBHOOK_OUTBOX", "WebhookOutbox"),
+            ("API_KEYS", "ApiKeys"),
+        ]
         assert [ns["binding"] for ns in section["kv_namespaces"]] == ["USAGE_KV"]
     expected = {
-        "api_multi": [("USAGE_METER", "UsageMeter"), ("WEBHOOK_OUTBOX", "WebhookOutbox")],
-        "front_auth_api": [("USAGE_METER", "UsageMeter")],
+        "api_multi": [
+            ("USAGE_METER", "UsageMeter"),
+            ("API_KEYS", "ApiKeys"),
+            ("WEBHOOK_OUTBOX", "WebhookOutbox"),
+        ],
+        "front_auth_api": [("USAGE_METER", "UsageMeter"), ("API_KEYS", "ApiKeys")],
     }
     for worker, classes in expected.items():
         config = tomllib.loads((ROOT / worker / "wrangler.toml").read_text())

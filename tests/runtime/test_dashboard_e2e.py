@@ -300,3 +300,34 @@ def test_webhook_endpoint_test_event_and_alerts(platform: Platform, dashboard: s
     page.set_viewport_size({"width": 375, "height": 800})
     assert page.evaluate("document.scrollingElement.scrollWidth") <= 375
     assert page_errors == []
+
+
+def test_api_keys_create_and_revoke(platform: Platform, dashboard: str, browser: Browser) -> None:
+    page, page_errors, first_key = signed_in_with_a_key(browser, dashboard)
+    rows = page.get_by_test_id("api-key-row")
+    original = rows.filter(has_text="default")
+    expect(original.get_by_test_id("key-status")).to_have_text("active")
+
+    # a second key: listed, never used, and the key itself shown once
+    page.get_by_label("Key name").fill("ci server")
+    page.get_by_test_id("create-key").click()
+    new_key = page.get_by_test_id("new-api-key").inner_text()
+    assert new_key.startswith("dream_live_")
+    second = rows.filter(has_text="ci server")
+    expect(second.get_by_test_id("key-status")).to_have_text("active")
+    expect(second.get_by_test_id("key-last-used")).to_have_text("never")
+    expect(rows).to_have_count(2)
+    data = f"{platform.workers['api_multi'].url}/api/data"
+    headers = {"authorization": f"Bearer {new_key}", "x-user-id": "enduser_1"}
+    assert httpx.post(data, headers=headers).status_code == 200
+
+    # revoking asks first, in the row; then the key is refused and the original one still works
+    second.get_by_role("button", name="Revoke ci server", exact=True).click()
+    page.get_by_role("button", name="Yes, revoke ci server").click()
+    expect(second.get_by_test_id("key-status")).to_have_text("revoked")
+    expect(second.get_by_role("button")).to_have_count(0)
+    expect(original.get_by_test_id("key-status")).to_have_text("active")
+    assert httpx.post(data, headers=headers).status_code == 401
+    assert httpx.post(data, headers={**headers, "authorization": f"Bearer {first_key}"}).status_code == 200
+    shot(page, "11-api-keys")
+    assert page_errors == []

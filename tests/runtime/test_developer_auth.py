@@ -121,7 +121,7 @@ def test_credentials_are_shown_once_and_rotation_revokes_the_old_key(
     first = created.json()
     platform_id, first_key = first["platformId"], first["apiKey"]
     first_hash = hashlib.sha256(first_key.encode()).hexdigest()
-    assert platform.kv.get("TOKENS_KV", f"apikey:{first_hash}") == platform_id
+    assert json.loads(platform.kv.get("TOKENS_KV", f"apikey:{first_hash}"))["platformId"] == platform_id
     assert platform.kv.get("TOKENS_KV", f"platform:{platform_id}:email") == "dev@example.com"
 
     shown = front_auth_api.get("/get-credentials", headers=bearer(token))
@@ -140,7 +140,10 @@ def test_credentials_are_shown_once_and_rotation_revokes_the_old_key(
     assert second_key != first_key and rotated.json()["platformId"] == platform_id
     second_hash = hashlib.sha256(second_key.encode()).hexdigest()
     assert platform.kv.get("TOKENS_KV", f"apikey:{first_hash}") is None
-    assert platform.kv.get("TOKENS_KV", f"apikey:{second_hash}") == platform_id
+    assert json.loads(platform.kv.get("TOKENS_KV", f"apikey:{second_hash}")) == {
+        "platformId": platform_id,
+        "expiresAt": None,
+    }
     for key in platform.kv.keys("TOKENS_KV", f"platform:{platform_id}:"):
         value = platform.kv.get("TOKENS_KV", key) or ""
         assert first_key not in value and second_key not in value

@@ -166,7 +166,7 @@ def test_register_shows_the_key_once_and_stores_only_its_hash(
     assert api_key.startswith("dream_live_") and len(api_key) == 47
     assert body["keyPrefix"] == api_key[:15]
     key_hash = hashlib.sha256(api_key.encode()).hexdigest()
-    assert platform.kv.get("TOKENS_KV", f"apikey:{key_hash}") == platform_id
+    assert json.loads(platform.kv.get("TOKENS_KV", f"apikey:{key_hash}"))["platformId"] == platform_id
     for key in platform.kv.keys("TOKENS_KV", f"platform:{platform_id}:"):
         assert api_key not in (platform.kv.get("TOKENS_KV", key) or "")
     again = api_multi.post("/api/developer/register", json={"email": email.upper()})

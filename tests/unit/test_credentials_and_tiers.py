@@ -1,37 +1,39 @@
-"""Platforms, keys and tiers against the in-memory KV, through api_multi's app in-process."""
+"""API key grants (the KV index the metered path reads) and tiers, against the in-memory KV."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 
-from api_multi.app import create_app
-from dreamapi import api_key_format, credentials, ids
+from dreamapi import api_key_format, ids
+from dreamapi.key_grants import KeyGrant, grant_for_key, key_id_of, parse_index
 from dreamapi.ports.kv import MemoryKV
-from dreamapi.runtime.cpython import call, cpython_services
 from dreamapi.tiers import DEFAULT_TIERS, load_tier_config
 
 
-async def test_create_platform_stores_only_the_hash() -> None:
+async def test_the_index_grants_a_platform_until_its_expiry() -> None:
     kv = MemoryKV()
-    issued = await credentials.create_platform(kv, 1_700_000_000, owner_user_id="user_1", email="a@b.co")
-    assert ids.is_platform_id(issued.platform_id)
-    assert issued.api_key.startswith("dream_live_")
-    assert await kv.get(f"apikey:{hashlib.sha256(issued.api_key.encode()).hexdigest()}") == issued.platform_id
-    assert await kv.get("user:user_1:platformId") == issued.platform_id
-    assert await credentials.platform_for_key(kv, issued.api_key) == issued.platform_id
-    assert issued.created_at == "2023-11-14T22:13:20Z"
-    stored = [await kv.get(key.name) for key in (await kv.list()).keys]
-    assert all(issued.api_key not in (value or "") for value in stored)
+    platform_id = ids.new_platform_id()
+    api_key = api_key_format.new_api_key()
+    key_hash = hashlib.sha256(api_key.encode()).hexdigest()
+    await kv.put(f"apikey:{key_hash}", KeyGrant(platform_id, key_id_of(key_hash), 1000.0).to_index())
+    grant = await grant_for_key(kv, api_key)
+    assert grant == KeyGrant(platform_id, f"key_{key_hash[:24]}", 1000.0)
+    assert not grant.expired(999.9) and grant.expired(1000.0)
+    await kv.delete(f"apikey:{key_hash}")
+    assert await grant_for_key(kv, api_key) is None  # revoked
 
 
-async def test_rotation_revokes_the_previous_key() -> None:
+async def test_keys_indexed_before_expiry_existed_still_grant() -> None:
     kv = MemoryKV()
-    first = await credentials.create_platform(kv, 0, owner_user_id="user_1")
-    second = await credentials.rotate_key(kv, first.platform_id, 60)
-    assert await credentials.platform_for_key(kv, first.api_key) is None
-    assert await credentials.platform_for_key(kv, second.api_key) == first.platform_id
-    assert (await credentials.current_key_record(kv, first.platform_id))["prefix"] == second.key_prefix
+    platform_id = ids.new_platform_id()
+    legacy = "pk_live_" + "A" * 43
+    key_hash = hashlib.sha256(legacy.encode()).hexdigest()
+    await kv.put(f"apikey:{key_hash}", platform_id)
+    grant = await grant_for_key(kv, legacy)
+    assert grant is not None and grant.platform_id == platform_id and not grant.expired(1e12)
+    for broken in ("not json", '{"platformId": 7}', '{"platformId": "plt_../x"}', "[]"):
+        assert parse_index(broken, key_hash) is None
 
 
 async def test_tier_config_defaults_and_stored() -> None:
@@ -41,32 +43,6 @@ async def test_tier_config_defaults_and_stored() -> None:
     await kv.put("user:plt_x:tierConfig", json.dumps({"tiers": [{"name": "solo", "limit": 7}]}))
     stored = await load_tier_config(kv, "plt_x")
     assert stored.source == "custom" and stored.tiers[0].limit == 7 and stored.tiers[0].rate_limit == 100
-
-
-async def test_register_then_tiers_in_process() -> None:
-    services = cpython_services()
-    app = create_app()
-    created = await call(
-        app,
-        services,
-        "POST",
-        "/api/developer/register",
-        headers={"content-type": "application/json"},
-        body=b'{"email": "Dev@Example.com"}',
-    )
-    assert created.status == 201
-    platform_id = created.json()["platformId"]
-    tiers = await call(app, services, "GET", f"/api/tiers?platformId={platform_id}")
-    assert tiers.status == 200 and tiers.json()["source"] == "default"
-    duplicate = await call(
-        app,
-        services,
-        "POST",
-        "/api/developer/register",
-        headers={"content-type": "application/json"},
-        body=b'{"email": "dev@example.com"}',
-    )
-    assert duplicate.status == 409
 
 
 def test_id_rules() -> None:
@@ -82,12 +58,14 @@ async def test_malformed_keys_are_refused_without_a_kv_read() -> None:
     from dreamapi.ports.kv import CountingKV, KVOperationCount
 
     inner = MemoryKV()
-    issued = await credentials.create_platform(inner, 0, email="t@x.io")
+    issued = api_key_format.new_api_key()
+    key_hash = hashlib.sha256(issued.encode()).hexdigest()
+    await inner.put(f"apikey:{key_hash}", ids.new_platform_id())
     unknown = api_key_format.new_api_key()
     legacy = "pk_live_" + "A" * 43
-    checks = {issued.api_key: 1, unknown: 1, legacy: 1, issued.api_key[:-1] + "x": 0, "pk_live_": 0, "x": 0}
+    checks = {issued: 1, unknown: 1, legacy: 1, issued[:-1] + "x": 0, "pk_live_": 0, "x": 0}
     for candidate, reads in checks.items():
         count = KVOperationCount()
-        found = await credentials.platform_for_key(CountingKV(inner, count), candidate)
-        assert (found is not None) == (candidate == issued.api_key)
+        found = await grant_for_key(CountingKV(inner, count), candidate)
+        assert (found is not None) == (candidate == issued)
         assert (count.reads, count.writes, count.lists) == (reads, 0, 0), candidate

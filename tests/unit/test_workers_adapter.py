@@ -5,6 +5,7 @@ The real FFI is exercised by the runtime tests in workerd; these pin down the co
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import sys
 import types
@@ -94,6 +95,21 @@ class FakeJsResponse:
         return response
 
 
+class FakePromise:
+    """JS `new Promise(executor)`: runs the executor at once, remembers whether it settled."""
+
+    def __init__(self, executor: Any) -> None:
+        self.settled = False
+        executor(self._resolve, None)
+
+    def _resolve(self, *_: Any) -> None:
+        self.settled = True
+
+    @classmethod
+    def new(cls, executor: Any) -> FakePromise:
+        return cls(executor)
+
+
 @pytest.fixture()
 def workers(monkeypatch: pytest.MonkeyPatch) -> types.ModuleType:
     js = types.ModuleType("js")
@@ -107,9 +123,11 @@ def workers(monkeypatch: pytest.MonkeyPatch) -> types.ModuleType:
     )
     js.crypto = None
     js.fetch = None
+    js.Promise = FakePromise
     pyodide = types.ModuleType("pyodide")
     ffi = types.ModuleType("pyodide.ffi")
     ffi.JsProxy = FakeJsProxy
+    ffi.create_once_callable = lambda function: function
 
     def to_js(value: Any, dict_converter: Any = None) -> Any:
         if isinstance(value, bytes):
@@ -312,3 +330,27 @@ async def test_a_chunked_body_is_read(workers: types.ModuleType) -> None:
     js_request = FakeJsRequest("POST", "http://h/x", [("transfer-encoding", "chunked")], b'{"units":3}')
     request = await workers.request_from_js(js_request, max_body_bytes=100)
     assert request.body == b'{"units":3}' and js_request.array_buffer_reads == 1
+
+
+async def test_deferred_work_runs_after_the_response_and_holds_the_request_open(
+    workers: types.ModuleType,
+) -> None:
+    done: list[str] = []
+    gate = asyncio.Event()
+
+    async def work() -> None:
+        await gate.wait()
+        done.append("reported")
+
+    async def failing() -> None:
+        raise RuntimeError("the object did not answer")
+
+    held: list[FakePromise] = []
+    ctx = types.SimpleNamespace(waitUntil=held.append)
+    workers.wait_until(ctx, work())
+    workers.wait_until(ctx, failing())
+    await asyncio.sleep(0.01)
+    assert [promise.settled for promise in held] == [False, True]  # a failure settles it too (logged)
+    gate.set()
+    await asyncio.sleep(0.01)
+    assert done == ["reported"] and held[0].settled

@@ -32,6 +32,7 @@ import { alarmBy, readOperation, reply } from "./operations.js";
 import { PENDING_PREFIX } from "./outbox.js";
 
 export { WebhookOutbox } from "./outbox.js";
+export { ApiKeys } from "./keys.js";
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS periods (

@@ -4,6 +4,7 @@ import { useSession } from "../auth/context";
 import { DevSignIn } from "../auth/DevAuth";
 import { call, type Credentials } from "../api";
 import { AlertsCard } from "../components/AlertsCard";
+import { ApiKeysCard } from "../components/ApiKeysCard";
 import { BillingUsageCard } from "../components/BillingUsageCard";
 import { ConnectCard } from "../components/ConnectCard";
 import { CredentialsCard } from "../components/CredentialsCard";
@@ -58,6 +59,7 @@ function SignedInDashboard({ notice }: { notice: string | null }) {
       <CredentialsCard credentials={credentials} />
       {platformId ? (
         <>
+          <ApiKeysCard refreshWhen={credentials.data?.keyPrefix} />
           <TiersCard platformId={platformId} />
           <CreditPacksCard platformId={platformId} />
           <EndUserCreditsCard />

@@ -1,0 +1,71 @@
+"""What the metered path knows of an API key: the KV index `apikey:{sha256}`, which platform the
+key belongs to and until when it works.
+
+A revoked key has no index (dreamapi.api_keys deletes it). The index is cached in the isolate for
+at most KEY_CACHE_SECONDS and, in deployed environments, at the KV edge for
+API_KEY_KV_CACHE_SECONDS; together they bound how long another location can still accept a key
+revoked elsewhere (README "API keys").
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+
+from dreamapi import api_key_format, ids, kvkeys
+from dreamapi.ports.kv import KVNamespace
+
+KEY_CACHE_SECONDS = 30.0  # the isolate cache of a key's index, whatever ISOLATE_CACHE_SECONDS says
+
+
+def hash_api_key(api_key: str) -> str:
+    return hashlib.sha256(api_key.encode()).hexdigest()
+
+
+def key_id_of(key_hash: str) -> str:
+    """A key's public id, from its hash (so a retried create names the same key)."""
+    return f"key_{key_hash[:24]}"
+
+
+@dataclass(frozen=True)
+class KeyGrant:
+    platform_id: str
+    key_id: str
+    expires_at: float | None  # epoch seconds; None: until revoked
+
+    def to_index(self) -> str:
+        return json.dumps({"platformId": self.platform_id, "expiresAt": self.expires_at})
+
+    def expired(self, now: float) -> bool:
+        return self.expires_at is not None and self.expires_at <= now
+
+
+def parse_index(raw: str | None, key_hash: str) -> KeyGrant | None:
+    """The index's grant; keys issued before the index carried expiry hold the platformId alone."""
+    if raw is None:
+        return None
+    if ids.is_platform_id(raw):
+        return KeyGrant(raw, key_id_of(key_hash), None)
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return None
+    platform_id = data.get("platformId") if isinstance(data, dict) else None
+    if not isinstance(platform_id, str) or not ids.is_platform_id(platform_id):
+        return None
+    expires_at = data.get("expiresAt")
+    if not isinstance(expires_at, int | float) or isinstance(expires_at, bool):
+        expires_at = None
+    return KeyGrant(platform_id, key_id_of(key_hash), expires_at)
+
+
+async def grant_for_key(
+    tokens_kv: KVNamespace, api_key: str, cache_ttl: int | None = None
+) -> KeyGrant | None:
+    """The grant of an API key; None for unknown or revoked keys, and for malformed ones without
+    reading KV (see dreamapi.api_key_format)."""
+    if not api_key_format.is_well_formed(api_key):
+        return None
+    key_hash = hash_api_key(api_key)
+    return parse_index(await tokens_kv.get(kvkeys.apikey(key_hash), cache_ttl=cache_ttl), key_hash)
