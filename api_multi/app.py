@@ -5,6 +5,7 @@ from __future__ import annotations
 from api_multi import billing_routes, credits_routes, developer, tiers_routes, usage_routes, webhook_routes
 from api_multi.developer_keys import add_key_routes
 from api_multi.developer_webhooks import add_webhook_routes
+from api_multi.scheduled_routes import add_scheduled_routes
 from dreamapi.app import App
 from dreamapi.health import add_health_route
 from dreamapi.openapi import (
@@ -51,6 +52,19 @@ DASHBOARD = obj(
         "revenue": {"type": OBJECT},
         "endUsers": {"type": OBJECT},
         "calls": {"type": OBJECT},
+        "overage": obj(
+            {
+                "units": INTEGER,
+                "revenueCents": INTEGER,
+                "users": {
+                    "type": "array",
+                    "items": obj(
+                        {"userId": STRING, "tier": STRING, "units": INTEGER, "revenueCents": INTEGER}
+                    ),
+                },
+            },
+            ("units", "revenueCents", "users"),
+        ),
         "generatedAt": STRING,
         "callsShowWithinSeconds": INTEGER,
     },
@@ -328,5 +342,6 @@ def create_app() -> App:
         stripe_webhook_operation("Stripe Connect events (signed)"),
     )
     add_key_routes(router)
+    add_scheduled_routes(router)
     add_webhook_routes(router)
     return App("api_multi", router)

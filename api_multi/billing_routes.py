@@ -16,7 +16,7 @@ from dreamapi.http import Request, Response, json_response
 from dreamapi.services import Services
 from dreamapi.stripe_gateway import stripe_client, stripe_failure
 from dreamapi.stripe_webhooks import LIVE_SUBSCRIPTION_STATUSES
-from dreamapi.tiers import load_tier_config
+from dreamapi.tiers import Tier, load_tier_config
 
 
 async def connected_account_of(user: EndUser, services: Services) -> str:
@@ -72,7 +72,7 @@ async def create_checkout(request: Request, services: Services) -> Response:
                 "mode": "subscription",
                 "customer": subscription.customer_id,
                 "client_reference_id": user.user_id,
-                "line_items": [{"price": tier.stripe_price_id, "quantity": 1}],
+                "line_items": line_items_of(tier),
                 "success_url": success_url,
                 "cancel_url": cancel_url,
                 "metadata": metadata,
@@ -83,6 +83,14 @@ async def create_checkout(request: Request, services: Services) -> Response:
     except stripe.StripeError as error:
         raise stripe_failure(error) from None
     return json_response({"url": session.url, "sessionId": session.id, "tier": tier.name})
+
+
+def line_items_of(tier: Tier) -> list[dict[str, object]]:
+    """The tier's base price, and its metered overage price (no quantity: usage sets it)."""
+    items: list[dict[str, object]] = [{"price": tier.stripe_price_id, "quantity": 1}]
+    if tier.overage is not None:
+        items.append({"price": tier.overage.stripe_price_id})
+    return items
 
 
 async def customer_portal(request: Request, services: Services) -> Response:

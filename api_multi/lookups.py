@@ -9,6 +9,7 @@ from __future__ import annotations
 from api_multi.subscriptions import EndUserSubscription, load_subscription
 from dreamapi import credentials
 from dreamapi.alerts import AlertSettings, load_alert_settings
+from dreamapi.connected_accounts import connected_account_id
 from dreamapi.key_grants import KEY_CACHE_SECONDS, KeyGrant, grant_for_key, hash_api_key
 from dreamapi.services import Services
 from dreamapi.tiers import TierConfig, load_tier_config
@@ -62,3 +63,10 @@ async def alert_settings(services: Services, platform_id: str) -> AlertSettings:
 
 def forget_alert_settings(services: Services, platform_id: str) -> None:
     services.cache.invalidate(f"alerts:{platform_id}")
+
+
+async def connected_account(services: Services, platform_id: str) -> str | None:
+    """The developer's connected Stripe account (overage is billed there)."""
+    return await services.cached(
+        f"connected-account:{platform_id}", lambda: connected_account_id(services.tokens_kv, platform_id)
+    )

@@ -16,10 +16,12 @@ from typing import Any
 from dreamapi import kvkeys
 from dreamapi.periods import month_period
 from dreamapi.ports.kv import KeyInfo, KVNamespace
+from dreamapi.tiers import load_tier_config
 from dreamapi.time_format import iso_utc
 
 STATS_FRESH_SECONDS = 15
 STATS_TTL_SECONDS = 300
+OVERAGE_USERS_SHOWN = 50
 
 
 async def _all_keys(kv: KVNamespace, prefix: str) -> AsyncIterator[KeyInfo]:
@@ -39,7 +41,9 @@ async def compute_stats(
     period = month_period(now)
     total_users = active_users = at_limit = calls = 0
     by_tier: dict[str, int] = {}
-    async for key in _all_keys(usage_kv, f"usage:{platform_id}:"):
+    overage_by_user: dict[str, tuple[str, int]] = {}  # user -> (tier, overage units)
+    prefix = f"usage:{platform_id}:"
+    async for key in _all_keys(usage_kv, prefix):
         total_users += 1
         meta = key.metadata or {}
         if meta.get("periodStart") != period.start_iso:
@@ -51,6 +55,8 @@ async def compute_stats(
         by_tier[tier] = by_tier.get(tier, 0) + count
         if count >= int(meta.get("limit", 0) or 0) > 0:
             at_limit += 1
+        if int(meta.get("overage", 0) or 0) > 0:
+            overage_by_user[key.name[len(prefix) :]] = (tier, int(meta["overage"]))
     revenue_cents = payments = 0
     currency = "usd"
     async for key in _all_keys(tokens_kv, f"revenue:{platform_id}:"):
@@ -66,8 +72,29 @@ async def compute_stats(
         "revenue": {"totalCents": revenue_cents, "currency": currency, "payments": payments},
         "endUsers": {"total": total_users, "activeThisMonth": active_users, "atOrOverLimit": at_limit},
         "calls": {"thisMonth": calls, "byTier": by_tier},
+        "overage": await _overage(tokens_kv, platform_id, overage_by_user),
         "generatedAt": iso_utc(now),
         "generatedAtEpoch": int(now),
+    }
+
+
+async def _overage(
+    tokens_kv: KVNamespace, platform_id: str, by_user: dict[str, tuple[str, int]]
+) -> dict[str, Any]:
+    """This period's overage units and what they bill at each tier's unitPriceCents (the tier's
+    current price: Stripe bills at the metered price's own amount)."""
+    prices = {}
+    if by_user:
+        config = await load_tier_config(tokens_kv, platform_id)
+        prices = {tier.name: tier.overage.unit_price_cents for tier in config.tiers if tier.overage}
+    users = sorted(by_user.items(), key=lambda item: -item[1][1])
+    return {
+        "units": sum(units for _, units in by_user.values()),
+        "revenueCents": sum(units * prices.get(tier, 0) for tier, units in by_user.values()),
+        "users": [
+            {"userId": user, "tier": tier, "units": units, "revenueCents": units * prices.get(tier, 0)}
+            for user, (tier, units) in users[:OVERAGE_USERS_SHOWN]
+        ],
     }
 
 

@@ -5,24 +5,53 @@ from __future__ import annotations
 
 from api_multi import lookups
 from api_multi.end_user_auth import JWT, EndUser, authenticate_end_user
-from api_multi.subscriptions import resolve_tier
+from api_multi.subscriptions import EndUserSubscription, resolve_tier
 from dreamapi import kvkeys, meter_subjects
 from dreamapi.alerts import meter_notify
 from dreamapi.body import is_json_content_type, json_object
 from dreamapi.errors import bad_request
 from dreamapi.http import Request, Response, json_response
 from dreamapi.idempotency import idempotency_of
+from dreamapi.metering import MeterSubject, OverageAllowance
 from dreamapi.periods import month_period
 from dreamapi.services import Services
+from dreamapi.stripe_webhooks import LIVE_SUBSCRIPTION_STATUSES
 from dreamapi.tiers import Tier
 
 MAX_UNITS_PER_CALL = 1_000_000
 
 
-async def _tier_for(user: EndUser, services: Services) -> Tier:
+async def _tier_for(user: EndUser, services: Services) -> tuple[Tier, EndUserSubscription]:
     config = await lookups.tier_config(services, user.platform_id)
     subscription = await lookups.subscription(services, user.platform_id, user.user_id)
-    return resolve_tier(config, user.requested_plan, subscription, trust_request=user.mode != JWT)
+    tier = resolve_tier(config, user.requested_plan, subscription, trust_request=user.mode != JWT)
+    return tier, subscription
+
+
+async def overage_allowance(
+    user: EndUser, tier: Tier, subscription: EndUserSubscription, subject: MeterSubject, services: Services
+) -> OverageAllowance | None:
+    """Units past the limit are billed, not refused, for an end user subscribed to this tier on
+    the developer's connected account; for anyone else the limit stays hard."""
+    subscribed = (
+        subscription.plan == tier.name
+        and subscription.status in LIVE_SUBSCRIPTION_STATUSES
+        and subscription.customer_id is not None
+    )
+    if tier.overage is None or not subscribed:
+        return None
+    account = await lookups.connected_account(services, user.platform_id)
+    if account is None:
+        return None
+    target = {
+        "platformId": user.platform_id,
+        "userId": user.user_id,
+        "tier": tier.name,
+        "account": account,
+        "customer": subscription.customer_id,
+        "eventName": tier.overage.meter_event_name,
+    }
+    return OverageAllowance(tier.overage.max_units, target, kvkeys.overage_pending(subject.name))
 
 
 def units_of(request: Request) -> int:
@@ -45,7 +74,9 @@ async def track_call(request: Request, services: Services) -> Response:
     idempotency = idempotency_of(
         request, parameters, lambda key: kvkeys.idempotent_call(user.platform_id, user.user_id, key)
     )
-    tier = await _tier_for(user, services)
+    tier, subscription = await _tier_for(user, services)
+    subject = meter_subjects.end_user(user.platform_id, user.user_id)
+    overage = await overage_allowance(user, tier, subscription, subject, services)
     now = services.clock.now()
     alerts = await lookups.alert_settings(services, user.platform_id)
     notify = meter_notify(
@@ -57,7 +88,7 @@ async def track_call(request: Request, services: Services) -> Response:
         period=month_period(now).start_iso,
     )
     call = await services.meter.record_call(
-        meter_subjects.end_user(user.platform_id, user.user_id),
+        subject,
         plan=tier.name,
         limit=tier.limit,
         rate_limit=tier.rate_limit,
@@ -66,6 +97,7 @@ async def track_call(request: Request, services: Services) -> Response:
         units=units,
         credits_cover=True,
         notify=notify,
+        overage=overage,
     )
     body = {
         "success": True,
@@ -78,12 +110,12 @@ async def track_call(request: Request, services: Services) -> Response:
 
 async def get_usage(request: Request, services: Services) -> Response:
     user = await authenticate_end_user(request, services)
-    tier = await _tier_for(user, services)
+    tier, _ = await _tier_for(user, services)
     usage = await services.meter.peek(
         meter_subjects.end_user(user.platform_id, user.user_id),
         plan=tier.name,
         limit=tier.limit,
         now=services.clock.now(),
     )
-    report = {**usage.to_json(), "credits": usage.credits}
+    report = {**usage.to_json(), "credits": usage.credits, "overage": usage.overage}
     return json_response({"userId": user.user_id, "platformId": user.platform_id, "usage": report})

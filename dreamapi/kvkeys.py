@@ -35,6 +35,14 @@ def end_user_usage(platform_id: str, user_id: str) -> str:
     return f"usage:{platform_id}:{user_id}"
 
 
+def overage_pending(subject_name: str) -> str:
+    """A metered subject with overage units still to report to Stripe (written by its object)."""
+    return f"{OVERAGE_PENDING_PREFIX}{subject_name}"
+
+
+OVERAGE_PENDING_PREFIX = "overage:pending:"
+
+
 def stripe_webhook_event(receiver: str, event_id: str) -> str:
     """Per receiving worker: one Stripe event can go to several endpoints (Connect events reach
     both api_multi and oauth_api), and each must apply it once."""

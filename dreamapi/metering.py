@@ -51,6 +51,7 @@ class Usage:
     daily: dict[str, int] = field(default_factory=dict)  # ISO date -> units, this period
     credits_used: int = 0  # units of `count` that prepaid credits paid for
     credits: int | None = None  # the subject's credit balance when read (None: not told)
+    overage: int = 0  # units of `count` past the limit, billed as overage
 
     def daily_series(self, today: str) -> list[dict[str, Any]]:
         """Every day of the period up to `today`, zeros included (what a chart draws)."""
@@ -63,8 +64,8 @@ class Usage:
 
     @property
     def remaining(self) -> int:
-        """Included units left this period (credits come on top)."""
-        return max(self.limit - (self.count - self.credits_used), 0)
+        """Included units left this period (credits and overage come on top)."""
+        return max(self.limit - (self.count - self.credits_used - self.overage), 0)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -107,12 +108,30 @@ class MeteredCall:
         """The answer's `usage`: the period's, this call's units and the credit balance after it."""
         if self.recorded_by_kv_meter:
             return self.usage.to_json()
-        return {**self.usage.to_json(), "units": self.units, "credits": self.usage.credits}
+        return {
+            **self.usage.to_json(),
+            "units": self.units,
+            "credits": self.usage.credits,
+            "overage": self.usage.overage,
+        }
 
     def headers(self) -> dict[str, str]:
         if self.replayed:
             return {"idempotent-replayed": "true"}
         return self.rate.headers() if self.rate else {}
+
+
+@dataclass(frozen=True)
+class OverageAllowance:
+    """Units past the limit a call may use, billed later (dreamapi.overage_reports): `target` is
+    what the reporter needs to bill them, kept beside the counters."""
+
+    max_units: int | None
+    target: dict[str, Any]
+    pending_key: str  # USAGE_KV: where the object lists its subject once it has overage to report
+
+    def to_json(self) -> dict[str, Any]:
+        return {"maxUnits": self.max_units, "target": self.target, "pendingKey": self.pending_key}
 
 
 def tier_limit_reached(usage: Usage, credits_balance: int | None = None) -> ApiError:
@@ -177,8 +196,16 @@ def _labelled_usage(answer: dict[str, Any], plan: str, limit: int) -> Usage:
     plan = labels.get("plan") if isinstance(labels.get("plan"), str) else plan
     credits_used = _optional_integer(answer, "creditsUsed") or 0
     balance = _optional_integer(answer, "credits")
+    overage = _optional_integer(answer, "overageUsed") or 0
     return Usage(
-        _integer(answer, "used"), _integer(answer, "limit"), plan, _period(answer), {}, credits_used, balance
+        _integer(answer, "used"),
+        _integer(answer, "limit"),
+        plan,
+        _period(answer),
+        {},
+        credits_used,
+        balance,
+        overage,
     )
 
 
@@ -228,11 +255,13 @@ class UsageMeter:
         units: int = 1,
         credits_cover: bool = False,
         notify: dict[str, Any] | None = None,
+        overage: OverageAllowance | None = None,
     ) -> MeteredCall:
         """Counts one call of `units` units, or raises 429 (rate) / 403 (monthly limit) / 503
         without counting. With `credits_cover`, the subject's prepaid credits pay for what the
         month's included units cannot; a call both cannot cover is refused whole. `notify`: the
-        marks whose crossing the object turns into webhook events (dreamapi.alerts)."""
+        marks whose crossing the object turns into webhook events (dreamapi.alerts). `overage`:
+        units past the limit (after credits) are counted as overage instead of refused."""
         period = month_period(now)
         minute = int(now // 60)
         payload: dict[str, Any] = {
@@ -253,6 +282,8 @@ class UsageMeter:
         }
         if notify is not None:
             payload["notify"] = notify
+        if overage is not None:
+            payload["overage"] = overage.to_json()
         try:
             answer = await self.send(subject, "meter", payload)
             return self._decide(answer, plan, limit, now, credits_cover)
@@ -291,7 +322,8 @@ class UsageMeter:
             daily = {str(day): int(amount) for day, amount in days.items()}
             credits_used = _optional_integer(answer, "creditsUsed") or 0
             balance = _optional_integer(answer, "credits")
-            return Usage(_integer(answer, "used"), limit, plan, period, daily, credits_used, balance)
+            overage = _optional_integer(answer, "overageUsed") or 0
+            return Usage(_integer(answer, "used"), limit, plan, period, daily, credits_used, balance, overage)
         except (MeterUnavailableError, _MalformedAnswerError, ValueError, TypeError) as error:
             logger.warning("usage meter unavailable for %s: %s", subject.name, error)
             raise meter_unavailable("usage cannot be read right now") from None

@@ -37,6 +37,7 @@ USAGE = obj(
         "remaining": INTEGER,
         "units": INTEGER,
         "credits": {"type": ["integer", "null"]},
+        "overage": {"type": "integer", "description": "units past the limit this period, billed as overage"},
     },
     ("count", "limit", "plan", "periodStart", "periodEnd", "remaining"),
 )
@@ -60,6 +61,19 @@ TIER = obj(
         "currency": {"type": "string", "pattern": "^[a-z]{3}$"},
         "stripePriceId": {"type": ["string", "null"], "pattern": "^price_[A-Za-z0-9_]{1,200}$"},
         "default": BOOLEAN,
+        "overage": {
+            "type": ["object", "null"],
+            "description": "Units past `limit` billed per unit to subscribers (a metered price on your "
+            "connected account, fed by a Billing Meter); without it the limit is hard",
+            "properties": {
+                "stripePriceId": {"type": "string", "pattern": "^price_[A-Za-z0-9_]{1,200}$"},
+                "meterEventName": {"type": "string", "pattern": "^[A-Za-z0-9_.:-]{1,100}$"},
+                "unitPriceCents": {"type": "integer", "minimum": 0, "maximum": 1_000_000},
+                "maxUnits": {"type": ["integer", "null"], "minimum": 1, "maximum": 1_000_000_000},
+            },
+            "required": ["stripePriceId", "meterEventName", "unitPriceCents"],
+            "additionalProperties": False,
+        },
     },
     ("name", "limit"),
 )

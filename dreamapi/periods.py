@@ -20,6 +20,11 @@ class Period:
     def end_iso(self) -> str:
         return self.end.isoformat()
 
+    @property
+    def end_epoch(self) -> float:
+        """The first second after the period (midnight UTC after its last day)."""
+        return datetime(self.end.year, self.end.month, self.end.day, tzinfo=UTC).timestamp() + 86_400
+
 
 def month_period(epoch_seconds: float) -> Period:
     moment = datetime.fromtimestamp(epoch_seconds, tz=UTC)

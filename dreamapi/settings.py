@@ -11,6 +11,7 @@ DEFAULT_MAX_BODY_BYTES = 64 * 1024
 DEFAULT_CACHE_SECONDS = 30.0
 DEFAULT_METER_TIMEOUT_SECONDS = 5.0
 DEFAULT_USAGE_SNAPSHOT_SECONDS = 30
+DEFAULT_OVERAGE_REPORT_SECONDS = 60  # at most one overage report (meter event) per user this often
 MIN_KV_CACHE_TTL = 30  # Workers KV refuses a shorter cacheTtl
 # After a failed webhook delivery: about 5 s, 1 min, 10 min, 1 h, 6 h, 24 h, then it failed.
 DEFAULT_WEBHOOK_RETRY_SECONDS = (5, 60, 600, 3600, 6 * 3600, 24 * 3600)
@@ -53,6 +54,7 @@ class Settings:
     usage_snapshot_seconds: int
     webhook_retry_seconds: tuple[int, ...] = DEFAULT_WEBHOOK_RETRY_SECONDS
     api_key_kv_cache_seconds: int | None = None  # None: KV's own default (60 s; none locally)
+    overage_report_seconds: int = DEFAULT_OVERAGE_REPORT_SECONDS
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -75,6 +77,9 @@ class Settings:
             ),
             webhook_retry_seconds=_retry_schedule(env),
             api_key_kv_cache_seconds=_kv_cache_ttl(env),
+            overage_report_seconds=_number(
+                env, "OVERAGE_REPORT_SECONDS", DEFAULT_OVERAGE_REPORT_SECONDS, int, positive=True
+            ),
         )
 
 

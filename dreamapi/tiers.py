@@ -14,6 +14,35 @@ DEFAULT_RATE_LIMIT_PER_MINUTE = 100
 
 
 @dataclass(frozen=True)
+class Overage:
+    """Units past a tier's monthly limit, billed per unit on the developer's connected Stripe
+    account: a metered price fed by a Billing Meter (events named `meter_event_name`)."""
+
+    stripe_price_id: str
+    meter_event_name: str
+    unit_price_cents: int
+    max_units: int | None = None  # overage units allowed per period; None: no cap
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "stripePriceId": self.stripe_price_id,
+            "meterEventName": self.meter_event_name,
+            "unitPriceCents": self.unit_price_cents,
+            "maxUnits": self.max_units,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Overage:
+        max_units = data.get("maxUnits")
+        return cls(
+            stripe_price_id=data["stripePriceId"],
+            meter_event_name=data["meterEventName"],
+            unit_price_cents=int(data["unitPriceCents"]),
+            max_units=None if max_units is None else int(max_units),
+        )
+
+
+@dataclass(frozen=True)
 class Tier:
     name: str
     limit: int  # calls per UTC month
@@ -22,9 +51,10 @@ class Tier:
     currency: str = "usd"
     stripe_price_id: str | None = None
     default: bool = False
+    overage: Overage | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        shown: dict[str, Any] = {
             "name": self.name,
             "limit": self.limit,
             "rateLimit": self.rate_limit,
@@ -33,6 +63,9 @@ class Tier:
             "stripePriceId": self.stripe_price_id,
             "default": self.default,
         }
+        if self.overage is not None:
+            shown["overage"] = self.overage.to_json()
+        return shown
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Tier:
@@ -44,6 +77,7 @@ class Tier:
             currency=str(data.get("currency", "usd")),
             stripe_price_id=data.get("stripePriceId"),
             default=bool(data.get("default", False)),
+            overage=Overage.from_json(data["overage"]) if data.get("overage") else None,
         )
 
 
@@ -76,7 +110,10 @@ MAX_RATE_LIMIT = 100_000
 _TIER_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
 _STRIPE_PRICE = re.compile(r"^price_[A-Za-z0-9_]{1,200}$")
 _CURRENCY = re.compile(r"^[a-z]{3}$")
-_FIELDS = {"name", "limit", "rateLimit", "priceCents", "currency", "stripePriceId", "default"}
+_FIELDS = {"name", "limit", "rateLimit", "priceCents", "currency", "stripePriceId", "default", "overage"}
+_OVERAGE_FIELDS = {"stripePriceId", "meterEventName", "unitPriceCents", "maxUnits"}
+_METER_EVENT_NAME = re.compile(r"^[A-Za-z0-9_.:-]{1,100}$")
+MAX_OVERAGE_UNIT_CENTS = 1_000_000
 
 
 def _positive_int(value: Any, maximum: int) -> bool:
@@ -119,6 +156,8 @@ def validate_tier_config(body: Any) -> tuple[tuple[Tier, ...], list[str]]:
             problems.append(f"{where}.stripePriceId must look like price_… or be null")
         if not isinstance(item.get("default", False), bool):
             problems.append(f"{where}.default must be true or false")
+        if item.get("overage") is not None:
+            problems.extend(_overage_problems(item["overage"], f"{where}.overage"))
         if not problems:
             tiers.append(Tier.from_json(item))
     names = [item.get("name") for item in items if isinstance(item, dict)]
@@ -129,6 +168,30 @@ def validate_tier_config(body: Any) -> tuple[tuple[Tier, ...], list[str]]:
     if len(defaults) != 1:
         problems.append(f"exactly one tier must be the default (found {len(defaults)})")
     return (tuple(tiers), problems) if not problems else ((), problems)
+
+
+def _overage_problems(overage: Any, where: str) -> list[str]:
+    if not isinstance(overage, dict):
+        return [f"{where} must be an object or null"]
+    problems = []
+    unknown = sorted(set(overage) - _OVERAGE_FIELDS)
+    if unknown:
+        problems.append(f"{where} has unknown fields: {', '.join(unknown)}")
+    price_id = overage.get("stripePriceId")
+    if not isinstance(price_id, str) or not _STRIPE_PRICE.match(price_id):
+        problems.append(f"{where}.stripePriceId must be the metered price_… on your connected account")
+    name = overage.get("meterEventName")
+    if not isinstance(name, str) or not _METER_EVENT_NAME.match(name):
+        problems.append(
+            f"{where}.meterEventName must be 1-100 of A-Z a-z 0-9 _ . : - (your meter's event name)"
+        )
+    cents = overage.get("unitPriceCents")
+    if not isinstance(cents, int) or isinstance(cents, bool) or not 0 <= cents <= MAX_OVERAGE_UNIT_CENTS:
+        problems.append(f"{where}.unitPriceCents must be an integer from 0 to {MAX_OVERAGE_UNIT_CENTS}")
+    max_units = overage.get("maxUnits")
+    if max_units is not None and not _positive_int(max_units, MAX_MONTHLY_LIMIT):
+        problems.append(f"{where}.maxUnits must be a positive integer or null")
+    return problems
 
 
 async def store_tier_config(tokens_kv: KVNamespace, platform_id: str, tiers: tuple[Tier, ...]) -> TierConfig:

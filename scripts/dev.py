@@ -107,7 +107,8 @@ def main() -> int:
             everything = [meter, *workers]
             for worker, seconds in zip(everything, pool.map(devstack.wait_until_up, everything), strict=True):
                 print(f"  {worker.name:<15} {worker.url:<24} ready after {seconds:.1f}s", flush=True)
-        cron = CronStandin(meter.url)  # the meter's cron: wakes webhook outboxes after a restart
+        # the meter's cron wakes webhook outboxes after a restart; api_multi's reports overage
+        cron = CronStandin(meter.url, next(w.url for w in workers if w.name == "api_multi"))
         cron.start()
         devstack.wait_until_up(dashboard, "/", timeout=30)
         print(f"  {'identity':<15} {identity.url}")

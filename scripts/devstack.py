@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from scripts.build import SOURCES
+from scripts.standins import cron as cron_standin
 from scripts.standins import github as github_standin
 from scripts.standins import stripe as stripe_standin
 
@@ -118,6 +119,7 @@ def local_worker_vars(
             "CUSTOMER_CLERK_JWKS_URL": f"{customer_identity_url}/.well-known/jwks.json",
             "CUSTOMER_CLERK_ISSUER": customer_identity_url,
             "STRIPE_WEBHOOK_SECRET": stripe_standin.DEFAULT_CONNECT_WEBHOOK_SECRET,
+            "CRON_SECRET": cron_standin.LOCAL_CRON_SECRET,
         },
         "oauth_api": {
             "OAUTH_PUBLIC_URL": worker_url,

@@ -94,7 +94,7 @@ class Platform:
     def restart_meter(self) -> float:
         """The meter again, on its persisted state; seconds until it answers."""
         self.meter = start_meter(self.persist_dir, self.log_dir, self.registry)
-        self.cron.worker_url = self.meter.url
+        self.cron.meter_url = self.meter.url
         return devstack.wait_until_up(self.meter)
 
     def restart_everything(self) -> None:
@@ -170,7 +170,8 @@ def running_platform(
         meter = start_meter(persist_dir, log_dir, registry)
         processes.append(meter)
         devstack.wait_until_up(meter)  # before the workers: they bind it at start-up
-        cron = CronStandin(meter.url)
+        # the meter's cron (webhook outboxes) and api_multi's (overage reports)
+        cron = CronStandin(meter.url, worker_urls["api_multi"] if "api_multi" in workers else None)
         cron.start()
         started = {
             name: devstack.start_worker(

@@ -73,9 +73,11 @@ def fake_runtime() -> None:
     js.Response = Js(new=lambda body, **init: Js(body=body, **init))
     js.fetch = Js()
     js.crypto = Js()
+    js.Promise = Js(new=lambda executor: Js())
     pyodide = types.ModuleType("pyodide")
     ffi = types.ModuleType("pyodide.ffi")
     ffi.JsProxy = Js
+    ffi.create_once_callable = lambda function: function
 
     def to_js(value: Any, dict_converter: Any = None) -> Any:
         crossing()

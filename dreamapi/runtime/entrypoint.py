@@ -6,7 +6,8 @@ Current production runtime: `class Default(WorkerEntrypoint)` with `fetch(self, 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,6 +50,7 @@ class _Binding:
     memo: dict[str, Any] = field(default_factory=dict)
 
 
+logger = logging.getLogger("dreamapi.runtime")
 _apps: dict[Callable[[], App], App] = {}
 _binding: _Binding | None = None
 
@@ -97,16 +99,10 @@ def _bind(js_env: Any) -> _Binding:
     return _binding
 
 
-async def serve(create_app: Callable[[], App], js_request: Any, js_env: Any, js_ctx: Any = None) -> Any:
-    from dreamapi.runtime import workers
-
-    binding = _bind(js_env)
-    if binding.settings is None:
-        body = {"error": "misconfigured", "message": binding.misconfiguration}
-        return workers.response_to_js(json_response(body, 503))
-    services = Services(
+def _services(binding: _Binding, settings: Settings) -> Services:
+    return Services(
         env=binding.env,
-        settings=binding.settings,
+        settings=settings,
         clock=binding.clock,
         http=binding.http,
         rs256=binding.rs256,
@@ -116,8 +112,29 @@ async def serve(create_app: Callable[[], App], js_request: Any, js_env: Any, js_
         keys_port=binding.keys_port,
         memo=binding.memo,
     )
+
+
+async def serve(create_app: Callable[[], App], js_request: Any, js_env: Any, js_ctx: Any = None) -> Any:
+    from dreamapi.runtime import workers
+
+    binding = _bind(js_env)
+    if binding.settings is None:
+        body = {"error": "misconfigured", "message": binding.misconfiguration}
+        return workers.response_to_js(json_response(body, 503))
+    services = _services(binding, binding.settings)
     request = await workers.request_from_js(js_request, binding.settings.max_body_bytes)
     response = await _app(create_app).handle(request, services)
     for work in services.deferred:
         workers.wait_until(js_ctx, work)
     return workers.response_to_js(response)
+
+
+async def run_scheduled(job: Callable[[Services], Awaitable[object]], js_env: Any) -> None:
+    """A cron run: `job` with the same services a request gets (awaited: the run lasts as long)."""
+    binding = _bind(js_env)
+    if binding.settings is None:
+        logger.error("scheduled run skipped: %s", binding.misconfiguration)
+        return
+    services = _services(binding, binding.settings)
+    outcome = await job(services)
+    logger.info("scheduled run: %s", outcome)

@@ -63,6 +63,11 @@ export type Stats = {
   endUsers: { total: number; activeThisMonth: number; atOrOverLimit: number };
   calls: { thisMonth: number; byTier: Record<string, number> };
   revenue: { totalCents: number; currency: string; payments: number };
+  overage?: {
+    units: number;
+    revenueCents: number;
+    users: { userId: string; tier: string; units: number; revenueCents: number }[];
+  };
   generatedAt: string;
   callsShowWithinSeconds: number;
 };

@@ -7,8 +7,12 @@ Stripe's error shape). Run: python -m scripts.standins.stripe --port 8791 \
 API (form-encoded, `Authorization: Bearer sk_test_...`):
   POST /v1/products  POST /v1/prices  GET /v1/prices  POST /v1/customers  GET /v1/customers/{id}
   POST /v1/checkout/sessions  GET /v1/checkout/sessions/{id}  POST /v1/billing_portal/sessions
+  POST /v1/billing/meters  POST /v1/billing/meter_events (per `Stripe-Account`; one event per
+  `identifier`, a repeat answered with the first; the event's meter and customer must exist there)
 Pages: GET /checkout/{id} (Pay / Cancel), GET /portal/{id} (Cancel subscription / Return)
-Test helpers: GET /_standin/events, POST /_standin/events/{id}/resend
+Test helpers: GET /_standin/events, POST /_standin/events/{id}/resend,
+  GET /_standin/meter-totals?account=&customer=&event_name= (summed values, events accepted),
+  POST /_standin/fail-meter-events {"count": N} (the next N meter event requests answer 500)
 """
 
 from __future__ import annotations
@@ -114,6 +118,9 @@ class StripeStandin:
     fail_token_endpoint: bool = False
     webhook_endpoints: dict[str, dict[str, Any]] = field(default_factory=dict)
     requests: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
+    meters: dict[str, dict[str, Any]] = field(default_factory=dict)
+    meter_events: dict[tuple[str | None, str], dict[str, Any]] = field(default_factory=dict)
+    meter_event_failures: int = 0  # the next this many meter event requests answer 500
 
     def __post_init__(self) -> None:
         self.lock = threading.Lock()
@@ -152,6 +159,11 @@ class StripeStandin:
         api("POST", "/v1/account_links")(self._api(self._create_account_link))
         api("GET", "/onboarding/{id}")(self._onboarding_page)
         api("POST", "/onboarding/{id}/complete")(self._complete_onboarding)
+        api("POST", "/v1/billing/meters")(self._api(self._create_meter))
+        api("GET", "/v1/billing/meters")(self._api(self._list_meters))
+        api("POST", "/v1/billing/meter_events")(self._api(self._create_meter_event))
+        api("GET", "/_standin/meter-totals")(self._meter_totals)
+        api("POST", "/_standin/fail-meter-events")(self._fail_meter_events)
         api("POST", "/_standin/oauth-token-failure")(self._toggle_token_failure)
         api("GET", "/_standin/events")(
             lambda _r: json_reply([self._delivery_json(d) for d in self.deliveries])
@@ -265,7 +277,12 @@ class StripeStandin:
 
     def _list_prices(self, request: StandinRequest, _form: dict[str, Any]) -> Reply:
         wanted = {v for k, v in parse_qsl(request.query_string) if k.startswith("lookup_keys")}
-        data = [p for p in self.prices.values() if not wanted or p.get("lookup_key") in wanted]
+        account = request.headers.get("stripe-account")
+        data = [
+            p
+            for p in self.prices.values()
+            if p.get("account") == account and (not wanted or p.get("lookup_key") in wanted)
+        ]
         return json_reply({"object": "list", "data": data, "has_more": False, "url": "/v1/prices"})
 
     def _create_customer(self, request: StandinRequest, form: dict[str, Any]) -> Reply:
@@ -304,7 +321,12 @@ class StripeStandin:
             if mode == "subscription" and not price.get("recurring"):
                 return stripe_error("Subscription mode needs recurring prices", param=f"line_items[{index}]")
             item["price"] = price["id"]
-            amount_total += price["unit_amount"] * int(item.get("quantity") or 1)
+            metered = (price.get("recurring") or {}).get("usage_type") == "metered"
+            if metered and item.get("quantity") is not None:
+                return stripe_error(
+                    "Quantity should not be specified for metered prices", param=f"line_items[{index}]"
+                )
+            amount_total += 0 if metered else price["unit_amount"] * int(item.get("quantity") or 1)
             currencies.add(price["currency"])
         if not form.get("success_url"):
             return stripe_error("Missing required param: success_url.", param="success_url")
@@ -543,6 +565,88 @@ class StripeStandin:
         self.emit("account.updated", dict(account), account=account["id"])
         return 303, {"location": link["return_url"]}, b""
 
+    def _create_meter(self, request: StandinRequest, form: dict[str, Any]) -> Reply:
+        for param in ("display_name", "event_name"):
+            if not form.get(param):
+                return stripe_error(f"Missing required param: {param}.", param=param)
+        account = request.headers.get("stripe-account")
+        if any(
+            m["event_name"] == form["event_name"] and m["account"] == account for m in self.meters.values()
+        ):
+            return stripe_error("An active meter with this event_name already exists.", param="event_name")
+        meter = {
+            "account": account,
+            "id": new_id("mtr"),
+            "object": "billing.meter",
+            "display_name": form["display_name"],
+            "event_name": form["event_name"],
+            "default_aggregation": form.get("default_aggregation") or {"formula": "sum"},
+            "status": "active",
+        }
+        self.meters[meter["id"]] = meter
+        return json_reply(meter)
+
+    def _list_meters(self, request: StandinRequest, _form: dict[str, Any]) -> Reply:
+        account = request.headers.get("stripe-account")
+        data = [m for m in self.meters.values() if m["account"] == account]
+        return json_reply({"object": "list", "data": data, "has_more": False, "url": "/v1/billing/meters"})
+
+    def _create_meter_event(self, request: StandinRequest, form: dict[str, Any]) -> Reply:
+        if self.meter_event_failures > 0:
+            self.meter_event_failures -= 1
+            return stripe_error("An unexpected error occurred (stand-in told to fail).", 500)
+        account = request.headers.get("stripe-account")
+        payload = form.get("payload") if isinstance(form.get("payload"), dict) else {}
+        name, customer, value = (
+            form.get("event_name"),
+            payload.get("stripe_customer_id"),
+            payload.get("value"),
+        )
+        if not any(m["event_name"] == name and m["account"] == account for m in self.meters.values()):
+            return stripe_error(f"No active meter found for event_name '{name}'.", param="event_name")
+        if self.customers.get(customer or "", {}).get("account", "missing") != account:
+            return stripe_error(f"No such customer: '{customer}'", param="payload[stripe_customer_id]")
+        if not str(value or "").isdigit():
+            return stripe_error("payload[value] must be a whole number.", param="payload[value]")
+        identifier = form.get("identifier") or new_id("mev")
+        earlier = self.meter_events.get((account, identifier))
+        if earlier is not None:
+            return json_reply(earlier)
+        event = {
+            "object": "billing.meter_event",
+            "account": account,
+            "event_name": name,
+            "identifier": identifier,
+            "payload": {"stripe_customer_id": customer, "value": str(value)},
+            "timestamp": int(form.get("timestamp") or time.time()),
+            "created": int(time.time()),
+        }
+        self.meter_events[(account, identifier)] = event
+        return json_reply(event)
+
+    def _meter_totals(self, request: StandinRequest) -> Reply:
+        wanted = request.query
+        events = [
+            e
+            for e in self.meter_events.values()
+            if all(
+                wanted.get(name) in (None, actual)
+                for name, actual in (
+                    ("account", e["account"]),
+                    ("customer", e["payload"]["stripe_customer_id"]),
+                    ("event_name", e["event_name"]),
+                )
+            )
+        ]
+        total = sum(int(e["payload"]["value"]) for e in events)
+        return json_reply(
+            {"total": total, "events": len(events), "identifiers": [e["identifier"] for e in events]}
+        )
+
+    def _fail_meter_events(self, request: StandinRequest) -> Reply:
+        self.meter_event_failures = int(request.json().get("count", 1))
+        return json_reply({"failNext": self.meter_event_failures})
+
     def _toggle_token_failure(self, request: StandinRequest) -> Reply:
         self.fail_token_endpoint = request.json().get("fail", True)
         return json_reply({"failTokenEndpoint": self.fail_token_endpoint})
@@ -586,7 +690,7 @@ class StripeStandin:
                 "object": "subscription",
                 "customer": customer,
                 "status": "active",
-                "items": {"data": [{"price": self.prices[session["line_items"][0]["price"]]}]},
+                "items": {"data": [{"price": self.prices[item["price"]]} for item in session["line_items"]]},
                 "metadata": session.get("subscription_data", {}).get("metadata", {}),
                 "current_period_end": int(time.time()) + 30 * 86_400,
             }

@@ -219,6 +219,42 @@ def test_secrets_non_interactive_with_a_missing_value_sets_nothing(
     assert not fake_wrangler.exists()
 
 
+def test_setup_stripe_makes_a_meter_and_a_metered_price_on_a_connected_account_once(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    standin = StripeStandin()
+    standin.start()
+    monkeypatch.setenv("STRIPE_SECRET_KEY", DEFAULT_SECRET_KEY)
+    args = [
+        "--api-base",
+        standin.base_url,
+        "--overage-account",
+        "acct_dev1",
+        "--meter-event-name",
+        "api_units",
+    ]
+    try:
+        assert setup_stripe.main([*args, "--unit-cents", "3", "--max-units", "500"]) == 0
+        first = json.loads(capsys.readouterr().out.splitlines()[-1])["overage"]
+        assert setup_stripe.main([*args, "--unit-cents", "3"]) == 0
+        second = json.loads(capsys.readouterr().out.splitlines()[-1])["overage"]
+    finally:
+        standin.server.stop()
+    (meter,) = standin.meters.values()
+    assert (meter["account"], meter["event_name"]) == ("acct_dev1", "api_units")
+    price = standin.prices[first["stripePriceId"]]
+    assert price["account"] == "acct_dev1" and price["unit_amount"] == 3
+    assert price["recurring"] == {"interval": "month", "usage_type": "metered", "meter": meter["id"]}
+    assert first == {
+        "stripePriceId": price["id"],
+        "meterEventName": "api_units",
+        "unitPriceCents": 3,
+        "maxUnits": 500,
+    }
+    assert second["stripePriceId"] == first["stripePriceId"]  # found again, not made twice
+    assert len([p for p in standin.prices.values() if p.get("account") == "acct_dev1"]) == 1
+
+
 def test_setup_stripe_is_idempotent_against_the_stand_in(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -69,3 +69,41 @@ async def test_malformed_keys_are_refused_without_a_kv_read() -> None:
         found = await grant_for_key(CountingKV(inner, count), candidate)
         assert (found is not None) == (candidate == issued)
         assert (count.reads, count.writes, count.lists) == (reads, 0, 0), candidate
+
+
+def test_an_overage_tier_is_validated_with_the_rest_and_round_trips() -> None:
+    from dreamapi.tiers import Overage, validate_tier_config
+
+    overage = {"stripePriceId": "price_metered1", "meterEventName": "api_units", "unitPriceCents": 2}
+    body = {
+        "tiers": [
+            {"name": "free", "limit": 5, "default": True},
+            {"name": "pro", "limit": 100, "overage": overage},
+        ]
+    }
+    tiers, problems = validate_tier_config(body)
+    assert problems == []
+    assert tiers[1].overage == Overage("price_metered1", "api_units", 2, None)
+    assert tiers[1].to_json()["overage"] == {**overage, "maxUnits": None}
+    assert "overage" not in tiers[0].to_json()
+    bad = {
+        "stripePriceId": "prod_x",
+        "meterEventName": "has space",
+        "unitPriceCents": -1,
+        "maxUnits": 0,
+        "extra": True,
+    }
+    _, problems = validate_tier_config(
+        {"tiers": [{"name": "pro", "limit": 1, "default": True, "overage": bad}]}
+    )
+    assert [p.split(" ")[0] for p in problems] == [
+        "tiers[0].overage",
+        "tiers[0].overage.stripePriceId",
+        "tiers[0].overage.meterEventName",
+        "tiers[0].overage.unitPriceCents",
+        "tiers[0].overage.maxUnits",
+    ]
+    _, problems = validate_tier_config(
+        {"tiers": [{"name": "pro", "limit": 1, "default": True, "overage": 5}]}
+    )
+    assert problems == ["tiers[0].overage must be an object or null"]

@@ -74,13 +74,30 @@ CREATE TABLE IF NOT EXISTS outbox (
   event TEXT NOT NULL,
   at INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS overage_reports (
+  period TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  value INTEGER NOT NULL,
+  timestamp INTEGER NOT NULL,
+  claimed_at INTEGER NOT NULL,
+  accepted_at INTEGER,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_at INTEGER NOT NULL,
+  PRIMARY KEY (period, seq)
+) WITHOUT ROWID;
 `;
 // Columns added after the first release, for objects created before them.
 const ADDED_COLUMNS = {
-  periods: { credits_used: "INTEGER NOT NULL DEFAULT 0", refusal_notified: "INTEGER NOT NULL DEFAULT 0" },
+  periods: {
+    credits_used: "INTEGER NOT NULL DEFAULT 0",
+    refusal_notified: "INTEGER NOT NULL DEFAULT 0",
+    overage_used: "INTEGER NOT NULL DEFAULT 0",
+    overage_target: "TEXT",
+    last_overage_at: "INTEGER",
+  },
 };
 const FORWARD_RETRY_MS = 10 * 1000; // the outbox did not take the events: try again this much later
-const OPERATIONS = ["/meter", "/peek", "/credit", "/ledger"];
+const OPERATIONS = ["/meter", "/peek", "/credit", "/ledger", "/overage/state", "/overage/claim", "/overage/settle"];
 const LEGACY_REPLAY_MS = 24 * 3600 * 1000;
 // Operations counted lately, kept in their period's row (no extra row written): a caller that
 // lost an answer retries the same operation within seconds and gets the first answer.
@@ -98,6 +115,7 @@ export class UsageMeter extends DurableObject {
     this.alarmScheduled = false;
     this.rowsWritten = 0;
     this.noticesWritten = 0;
+    this.overageCounted = false;
     // The local runtime loses alarms when it restarts: events not yet forwarded get theirs back.
     ctx.blockConcurrencyWhile(async () => {
       if (this.sql.exec("SELECT COUNT(*) AS n FROM outbox").one().n > 0) await alarmBy(this.ctx.storage, Date.now());
@@ -109,22 +127,22 @@ export class UsageMeter extends DurableObject {
     if (refusal) return refusal;
     this.rowsWritten = 0;
     this.noticesWritten = 0;
+    this.overageCounted = false;
     try {
       await this.ready(input.legacyKey);
-      const result =
-        path === "/meter"
-          ? await this.meter(input)
-          : path === "/peek"
-            ? this.peek(input)
-            : path === "/credit"
-              ? this.credit(input)
-              : this.ledger(input);
-      if (this.noticesWritten > 0) await alarmBy(this.ctx.storage, Date.now());
+      const result = path.startsWith("/overage/") ? await this.overage(path, input) : await this.operate(path, input);
+      if (this.noticesWritten > 0 || this.overageCounted) await alarmBy(this.ctx.storage, Date.now());
       return reply(200, { ...result, rowsWritten: this.rowsWritten });
     } catch (error) {
       console.error(`usage meter: ${path} failed: ${error}`);
       return reply(503, { error: "meter_failed", message: String(error) });
     }
+  }
+
+  async operate(path, input) {
+    if (path === "/meter") return await this.meter(input);
+    if (path === "/peek") return this.peek(input);
+    return path === "/credit" ? this.credit(input) : this.ledger(input);
   }
 
   async meter(input) {
@@ -173,12 +191,17 @@ export class UsageMeter extends DurableObject {
       labels: input.labels,
     };
     const balance = this.balance();
-    Object.assign(state, { creditsUsed: row.credits_used, credits: balance, units: input.amount });
+    const overage = input.overage ?? null;
+    Object.assign(state, { creditsUsed: row.credits_used, credits: balance, units: input.amount, overageUsed: row.overage_used });
     if (windowCalls >= input.windowLimit) return { decision: "window_full", replayed: false, ...state };
-    // Included units first, then credits (when they may cover the call); all or nothing.
-    const included = Math.max(input.limit - (row.used - row.credits_used), 0);
-    const fromCredits = Math.max(input.amount - included, 0);
-    if (fromCredits > 0 && (!input.creditsCover || fromCredits > balance)) {
+    // Included units first, then credits (when they may cover the call), then overage (when the
+    // caller allows it, up to maxUnits a period); all or nothing.
+    const included = Math.max(input.limit - (row.used - row.credits_used - row.overage_used), 0);
+    const beyond = Math.max(input.amount - included, 0);
+    const fromCredits = input.creditsCover ? Math.min(beyond, balance) : 0;
+    const fromOverage = beyond - fromCredits;
+    const overageRoom = overage === null ? 0 : (overage.maxUnits ?? Infinity) - row.overage_used;
+    if (fromOverage > 0 && fromOverage > overageRoom) {
       if (input.notify?.refused && !row.refusal_notified) this.noteRefusal(input, row);
       return { decision: "limit_reached", replayed: false, ...state };
     }
@@ -193,15 +216,19 @@ export class UsageMeter extends DurableObject {
       windowCalls: windowCalls + 1,
       creditsUsed: row.credits_used + fromCredits,
       credits: balance - fromCredits,
+      overageUsed: row.overage_used + fromOverage,
     };
     recent[input.operation] = [Date.now(), counted];
     this.write(
-      `INSERT INTO periods (period, used, calls, days, win, win_calls, labels, recent, updated_at, credits_used)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO periods (period, used, calls, days, win, win_calls, labels, recent, updated_at, credits_used,
+         overage_used, overage_target, last_overage_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (period) DO UPDATE SET used = excluded.used, calls = excluded.calls,
          days = excluded.days, win = excluded.win, win_calls = excluded.win_calls,
          labels = excluded.labels, recent = excluded.recent, updated_at = excluded.updated_at,
-         credits_used = excluded.credits_used`,
+         credits_used = excluded.credits_used, overage_used = excluded.overage_used,
+         overage_target = COALESCE(excluded.overage_target, periods.overage_target),
+         last_overage_at = COALESCE(excluded.last_overage_at, periods.last_overage_at)`,
       input.period,
       counted.used,
       counted.calls,
@@ -212,7 +239,11 @@ export class UsageMeter extends DurableObject {
       JSON.stringify(recent),
       Date.now(),
       counted.creditsUsed,
+      counted.overageUsed,
+      fromOverage > 0 ? JSON.stringify(overage.target) : null,
+      fromOverage > 0 ? (input.at ?? Date.now()) : null,
     );
+    if (fromOverage > 0) this.keepOveragePending(overage.pendingKey);
     if (fromCredits > 0) this.spendCredits(fromCredits, input.day, input.at ?? Date.now());
     if (input.idempotency) this.keepReplay(input.idempotency, counted);
     if (input.notify) {
@@ -282,6 +313,7 @@ export class UsageMeter extends DurableObject {
       used: row.used,
       calls: row.calls,
       creditsUsed: row.credits_used,
+      overageUsed: row.overage_used,
       credits: this.balance(),
       days: JSON.parse(row.days),
       labels: JSON.parse(row.labels),
@@ -343,12 +375,13 @@ export class UsageMeter extends DurableObject {
   async alarm() {
     this.alarmScheduled = false;
     await this.forwardNotices();
+    await this.announceOverage();
     const key = this.setting("snapshot_key");
     const latest = this.sql.exec("SELECT * FROM periods ORDER BY period DESC LIMIT 1").toArray()[0];
     if (key && latest) {
       const days = JSON.parse(latest.days);
-      const value = { count: latest.used, calls: latest.calls, periodStart: latest.period, days };
-      const metadata = { ...JSON.parse(latest.labels), count: latest.used, periodStart: latest.period };
+      const value = { count: latest.used, calls: latest.calls, periodStart: latest.period, days, overage: latest.overage_used };
+      const metadata = { ...JSON.parse(latest.labels), count: latest.used, periodStart: latest.period, overage: latest.overage_used };
       await this.env.USAGE_KV.put(key, JSON.stringify(value), { metadata });
     }
     this.sql.exec("DELETE FROM replays WHERE expires_at <= ?", Date.now());
@@ -382,6 +415,118 @@ export class UsageMeter extends DurableObject {
     }
     const more = this.sql.exec("SELECT COUNT(*) AS n FROM outbox").one().n > 0;
     if (more) await alarmBy(this.ctx.storage, Date.now() + (left ? FORWARD_RETRY_MS : 0));
+  }
+
+  // --- overage: units past the limit, reported by the Python workers (their cron) -------------
+
+  /** Remembers where the reporters look for subjects with overage to report (USAGE_KV). */
+  keepOveragePending(pendingKey) {
+    if (this.setting("overage_pending_key") !== pendingKey) this.setSetting("overage_pending_key", pendingKey);
+    if (this.setting("overage_announced") !== "1") this.overageCounted = true;
+  }
+
+  /** From the alarm: lists this subject under `overage_pending_key` once it has overage to report. */
+  async announceOverage() {
+    const key = this.setting("overage_pending_key");
+    if (!key || this.setting("overage_announced") === "1" || !this.overageOutstanding()) return;
+    await this.env.USAGE_KV.put(key, JSON.stringify({ since: Date.now() }));
+    this.setSetting("overage_announced", "1");
+  }
+
+  overageOutstanding() {
+    const periods = this.overageState();
+    return periods.some((p) => p.unclaimed > 0 || p.open !== null);
+  }
+
+  async overage(path, input) {
+    if (path === "/overage/state") {
+      const periods = this.overageState();
+      if (periods.every((p) => p.unclaimed === 0 && p.open === null)) await this.forgetOveragePending();
+      return { periods };
+    }
+    if (path === "/overage/claim") return this.ctx.storage.transactionSync(() => this.claimOverage(input.period, input.at));
+    const settled = this.ctx.storage.transactionSync(() => this.settleOverage(input));
+    if (!this.overageOutstanding()) await this.forgetOveragePending();
+    return settled;
+  }
+
+  /** Per period with overage: what was counted, claimed and accepted, and the open report. */
+  overageState() {
+    const rows = this.sql
+      .exec(
+        `SELECT p.period, p.overage_used, p.overage_target, p.last_overage_at,
+           COALESCE(SUM(r.value), 0) AS claimed,
+           COALESCE(SUM(CASE WHEN r.accepted_at IS NOT NULL THEN r.value END), 0) AS accepted,
+           MAX(r.claimed_at) AS last_claim_at
+         FROM periods p LEFT JOIN overage_reports r ON r.period = p.period
+         WHERE p.overage_used > 0 GROUP BY p.period ORDER BY p.period`,
+      )
+      .toArray();
+    return rows.map((row) => ({
+      period: row.period,
+      overageUsed: row.overage_used,
+      claimed: row.claimed,
+      accepted: row.accepted,
+      unclaimed: row.overage_used - row.claimed,
+      lastClaimAt: row.last_claim_at,
+      lastOverageAt: row.last_overage_at,
+      target: row.overage_target === null ? null : JSON.parse(row.overage_target),
+      open: this.openReport(row.period),
+    }));
+  }
+
+  openReport(period) {
+    const row = this.sql
+      .exec("SELECT * FROM overage_reports WHERE period = ? AND accepted_at IS NULL ORDER BY seq LIMIT 1", period)
+      .toArray()[0];
+    return row ? report(row) : null;
+  }
+
+  /** The period's open report, or a new one of every unclaimed unit (its value never changes). */
+  claimOverage(period, at) {
+    const open = this.openReport(period);
+    if (open) return { decision: "open", report: open };
+    const state = this.overageState().find((p) => p.period === period);
+    if (!state || state.unclaimed === 0) return { decision: "nothing" };
+    const seq = this.sql.exec("SELECT COALESCE(MAX(seq), 0) + 1 AS seq FROM overage_reports WHERE period = ?", period).one().seq;
+    this.write(
+      "INSERT INTO overage_reports (period, seq, value, timestamp, claimed_at, next_at) VALUES (?, ?, ?, ?, ?, ?)",
+      period,
+      seq,
+      state.unclaimed,
+      state.lastOverageAt ?? at,
+      at,
+      at,
+    );
+    return { decision: "claimed", report: this.openReport(period) };
+  }
+
+  /** A report's outcome: accepted (once), or tried again at `nextAt`. */
+  settleOverage({ period, seq, accepted, at, nextAt }) {
+    const row = this.sql.exec("SELECT * FROM overage_reports WHERE period = ? AND seq = ?", period, seq).toArray()[0];
+    if (!row) return { decision: "not_found" };
+    if (row.accepted_at === null) {
+      if (accepted) {
+        this.write("UPDATE overage_reports SET accepted_at = ?, attempts = attempts + 1 WHERE period = ? AND seq = ?", at, period, seq);
+      } else {
+        this.write("UPDATE overage_reports SET next_at = ?, attempts = attempts + 1 WHERE period = ? AND seq = ?", nextAt, period, seq);
+      }
+    }
+    const settled = this.sql.exec("SELECT * FROM overage_reports WHERE period = ? AND seq = ?", period, seq).one();
+    return { decision: settled.accepted_at === null ? "retry" : "accepted", report: report(settled) };
+  }
+
+  /** Unlists the subject; listed again at once if overage was counted meanwhile (a put by the
+   * alarm may race the delete, so whichever lands last, it is the right one). */
+  async forgetOveragePending() {
+    const key = this.setting("overage_pending_key");
+    if (!key || this.setting("overage_announced") !== "1") return;
+    this.setSetting("overage_announced", "0");
+    await this.env.USAGE_KV.delete(key);
+    if (this.overageOutstanding()) {
+      await this.env.USAGE_KV.put(key, JSON.stringify({ since: Date.now() }));
+      this.setSetting("overage_announced", "1");
+    }
   }
 
   /** Imports the record the KV meter kept for this subject, once, before anything else. */
@@ -439,7 +584,9 @@ export class UsageMeter extends DurableObject {
 
   period(period) {
     const row = this.sql.exec("SELECT * FROM periods WHERE period = ?", period).toArray()[0];
-    return row ?? { used: 0, calls: 0, days: "{}", win: -1, win_calls: 0, labels: "{}", recent: "{}", credits_used: 0 };
+    return (
+      row ?? { used: 0, calls: 0, days: "{}", win: -1, win_calls: 0, labels: "{}", recent: "{}", credits_used: 0, overage_used: 0 }
+    );
   }
 
   replay(key) {
@@ -471,6 +618,19 @@ export class UsageMeter extends DurableObject {
     cursor.toArray();
     this.rowsWritten += cursor.rowsWritten;
   }
+}
+
+function report(row) {
+  return {
+    period: row.period,
+    seq: row.seq,
+    value: row.value,
+    timestamp: row.timestamp,
+    claimedAt: row.claimed_at,
+    acceptedAt: row.accepted_at,
+    attempts: row.attempts,
+    nextAt: row.next_at,
+  };
 }
 
 /** The operations counted in the last RECENT_OPERATIONS_MS, newest RECENT_OPERATIONS_MAX. */
@@ -520,6 +680,8 @@ function invalid(path, input) {
     if (problem) return `notify: ${problem}`;
   }
   if (path === "/credit") return invalidCredit(input);
+  if (path === "/overage/state") return null;
+  if (path.startsWith("/overage/")) return invalidOverageOperation(path, input);
   if (path === "/ledger") return Number.isInteger(input.entries) && input.entries >= 0 ? null : "entries";
   if (typeof input.period !== "string" || !input.period) return "period must be a string";
   if (path === "/peek") return null;
@@ -534,6 +696,15 @@ function invalid(path, input) {
   if (typeof input.day !== "string") return "day must be a string";
   if (!isObject(input.labels)) return "labels must be an object";
   if (input.snapshotKey != null && typeof input.snapshotKey !== "string") return "snapshotKey must be a string";
+  if (input.overage != null) {
+    const overage = input.overage;
+    if (!isObject(overage) || !isObject(overage.target) || typeof overage.pendingKey !== "string") {
+      return "overage needs a target object and a pendingKey";
+    }
+    if (overage.maxUnits != null && !(Number.isSafeInteger(overage.maxUnits) && overage.maxUnits >= 0)) {
+      return "overage.maxUnits must be a non-negative integer or null";
+    }
+  }
   const idempotency = input.idempotency;
   if (idempotency != null) {
     if (!isObject(idempotency) || typeof idempotency.key !== "string" || typeof idempotency.fingerprint !== "string") {
@@ -551,6 +722,14 @@ function invalidNotify(notify) {
   if (!marks(notify.usage, "at")) return "usage marks need an integer at, a type and data";
   if (!marks(notify.credits, "below")) return "credit marks need an integer below, a type and data";
   return notify.refused == null || event(notify.refused) ? null : "refused needs a type and data";
+}
+
+function invalidOverageOperation(path, input) {
+  if (typeof input.period !== "string" || !input.period) return "period must be a string";
+  if (!Number.isSafeInteger(input.at)) return "at must be an integer";
+  if (path === "/overage/claim") return null;
+  if (!Number.isSafeInteger(input.seq) || typeof input.accepted !== "boolean") return "seq and accepted are needed";
+  return input.accepted || Number.isSafeInteger(input.nextAt) ? null : "nextAt must be an integer";
 }
 
 function invalidCredit(input) {

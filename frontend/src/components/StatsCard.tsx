@@ -31,6 +31,28 @@ export function StatsCard() {
           ))}
         </dl>
       )}
+      {data?.overage && data.overage.units > 0 && (
+        <div className="table-scroll">
+          <table data-testid="overage-users">
+            <caption className="hint">
+              Overage this period: <span data-testid="overage-units">{data.overage.units}</span> units,{" "}
+              <span data-testid="overage-revenue">${(data.overage.revenueCents / 100).toFixed(2)}</span> billed
+              through your Stripe meter (top users)
+            </caption>
+            <thead>
+              <tr><th scope="col">End user</th><th scope="col">Tier</th><th scope="col">Overage units</th><th scope="col">Revenue</th></tr>
+            </thead>
+            <tbody>
+              {data.overage.users.map((user) => (
+                <tr key={user.userId}>
+                  <th scope="row">{user.userId}</th><td>{user.tier}</td><td>{user.units}</td>
+                  <td>${(user.revenueCents / 100).toFixed(2)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
       {data && data.endUsers.total === 0 && <p className="empty">No end-user calls yet — try the quick start below.</p>}
       {data && (
         <p className="empty" data-testid="stats-freshness">
