@@ -164,6 +164,9 @@ def test_units_past_the_limit_are_billed_once_even_when_stripe_fails_first(stack
         assert dashboard["overage"]["users"] == [
             {"userId": user, "tier": "pro", "units": 20, "revenueCents": 20 * UNIT_CENTS}
         ]
+        _, other_key = register(api_multi)  # another platform sees none of it
+        other = api_multi.get("/api/developer/dashboard?refresh=1", headers=key_headers(other_key)).json()
+        assert other["overage"] == {"units": 0, "revenueCents": 0, "users": []}
 
 
 def test_max_units_caps_overage_and_a_refused_unit_is_neither_counted_nor_billed(stack: Platform) -> None:
