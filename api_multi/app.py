@@ -49,9 +49,18 @@ DASHBOARD = obj(
         "platformId": STRING,
         "totalUsers": INTEGER,
         "totalCalls": INTEGER,
-        "revenue": {"type": OBJECT},
-        "endUsers": {"type": OBJECT},
-        "calls": {"type": OBJECT},
+        "revenue": obj(
+            {"totalCents": INTEGER, "currency": STRING, "payments": INTEGER},
+            ("totalCents", "currency", "payments"),
+        ),
+        "endUsers": obj(
+            {"total": INTEGER, "activeThisMonth": INTEGER, "atOrOverLimit": INTEGER},
+            ("total", "activeThisMonth", "atOrOverLimit"),
+        ),
+        "calls": obj(
+            {"thisMonth": INTEGER, "byTier": {"type": OBJECT, "additionalProperties": INTEGER}},
+            ("thisMonth", "byTier"),
+        ),
         "overage": obj(
             {
                 "units": INTEGER,

@@ -105,7 +105,7 @@ HEALTH = obj(
         "status": {"const": "ok"},
         "service": STRING,
         "time": STRING,
-        "kv": {"type": OBJECT},
+        "kv": {"type": OBJECT, "additionalProperties": BOOLEAN},
         "meterBound": BOOLEAN,
     },
     ("status",),

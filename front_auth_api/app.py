@@ -8,7 +8,6 @@ from dreamapi.openapi import (
     ERROR,
     ISSUED_KEY,
     METER_UNAVAILABLE,
-    OBJECT,
     STRING,
     TIER_LIMIT_REACHED,
     URL_REPLY,
@@ -56,7 +55,12 @@ def create_app() -> App:
                 200: (
                     "Usage",
                     obj(
-                        {"userId": STRING, "usage": USAGE, "subscription": {"type": OBJECT}, "daily": DAILY},
+                        {
+                            "userId": STRING,
+                            "usage": USAGE,
+                            "subscription": obj({"plan": STRING, "status": STRING}, ("plan", "status")),
+                            "daily": DAILY,
+                        },
                         ("usage", "subscription", "daily"),
                     ),
                 ),

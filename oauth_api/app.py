@@ -7,7 +7,7 @@ from dreamapi.health import add_health_route
 from dreamapi.openapi import (
     BOOLEAN,
     INTEGER,
-    OBJECT,
+    NULLABLE_STRING,
     STRING,
     Operation,
     obj,
@@ -56,8 +56,20 @@ def create_app() -> App:
                     obj(
                         {
                             "platformId": {"type": ["string", "null"]},
-                            "stripe": {"type": OBJECT},
-                            "github": {"type": OBJECT},
+                            "stripe": obj(
+                                {
+                                    "connected": BOOLEAN,
+                                    "onboardingPending": BOOLEAN,
+                                    "accountId": STRING,
+                                    "method": NULLABLE_STRING,
+                                    "connectedAt": NULLABLE_STRING,
+                                },
+                                ("connected", "onboardingPending"),
+                            ),
+                            "github": obj(
+                                {"connected": BOOLEAN, "login": STRING, "id": INTEGER, "connectedAt": STRING},
+                                ("connected",),
+                            ),
                         },
                         ("stripe", "github"),
                     ),
