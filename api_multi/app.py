@@ -10,10 +10,12 @@ from dreamapi.app import App
 from dreamapi.health import add_health_route
 from dreamapi.openapi import (
     BOOLEAN,
+    DAILY,
     ERROR,
     INTEGER,
     ISSUED_KEY,
     METER_UNAVAILABLE,
+    NULLABLE_STRING,
     OBJECT,
     STRING,
     TIER,
@@ -43,7 +45,16 @@ END_USER_HEADERS = (
 METERED = obj(
     {"success": BOOLEAN, "userId": STRING, "platformId": STRING, "usage": USAGE}, ("success", "usage")
 )
-USAGE_REPORT = obj({"userId": STRING, "platformId": STRING, "usage": USAGE}, ("usage",))
+USAGE_REPORT = obj(
+    {
+        "userId": STRING,
+        "platformId": STRING,
+        "usage": USAGE,
+        "daily": DAILY,
+        "subscription": obj({"tier": NULLABLE_STRING, "status": STRING}, ("tier", "status")),
+    },
+    ("usage", "daily", "subscription"),
+)
 DASHBOARD = obj(
     {
         "platformId": STRING,

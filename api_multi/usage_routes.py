@@ -17,6 +17,7 @@ from dreamapi.periods import month_period
 from dreamapi.services import Services
 from dreamapi.stripe_webhooks import LIVE_SUBSCRIPTION_STATUSES
 from dreamapi.tiers import Tier
+from dreamapi.time_format import iso_utc
 
 MAX_UNITS_PER_CALL = 1_000_000
 
@@ -110,12 +111,18 @@ async def track_call(request: Request, services: Services) -> Response:
 
 async def get_usage(request: Request, services: Services) -> Response:
     user = await authenticate_end_user(request, services)
-    tier, _ = await _tier_for(user, services)
+    tier, subscription = await _tier_for(user, services)
+    now = services.clock.now()
     usage = await services.meter.peek(
-        meter_subjects.end_user(user.platform_id, user.user_id),
-        plan=tier.name,
-        limit=tier.limit,
-        now=services.clock.now(),
+        meter_subjects.end_user(user.platform_id, user.user_id), plan=tier.name, limit=tier.limit, now=now
     )
     report = {**usage.to_json(), "credits": usage.credits, "overage": usage.overage}
-    return json_response({"userId": user.user_id, "platformId": user.platform_id, "usage": report})
+    return json_response(
+        {
+            "userId": user.user_id,
+            "platformId": user.platform_id,
+            "usage": report,
+            "daily": usage.daily_series(iso_utc(now)[:10]),
+            "subscription": {"tier": subscription.plan, "status": subscription.status},
+        }
+    )

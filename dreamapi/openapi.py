@@ -41,6 +41,11 @@ USAGE = obj(
     },
     ("count", "limit", "plan", "periodStart", "periodEnd", "remaining"),
 )
+DAILY = {
+    "type": "array",
+    "description": "every day of the period up to today, zeros included (what a chart draws)",
+    "items": obj({"date": STRING, "count": INTEGER}, ("date", "count")),
+}
 TIER_LIMIT_REACHED = obj(
     {
         "error": {"const": "Tier limit reached"},

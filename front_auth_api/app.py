@@ -5,6 +5,7 @@ from __future__ import annotations
 from dreamapi.app import App
 from dreamapi.health import add_health_route
 from dreamapi.openapi import (
+    DAILY,
     ERROR,
     ISSUED_KEY,
     METER_UNAVAILABLE,
@@ -20,7 +21,6 @@ from dreamapi.router import Router
 from front_auth_api import billing_routes, credentials_routes, usage_routes, webhook_routes
 
 DEVELOPER = ("developerSession",)
-DAILY = {"type": "array", "items": obj({"date": STRING, "count": {"type": "integer"}}, ("date", "count"))}
 
 
 def create_app() -> App:

@@ -6,6 +6,7 @@ import hashlib
 import json
 import secrets
 import time
+from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -407,3 +408,17 @@ def test_developer_routes_also_take_the_developers_session(
     assert api_multi.get("/api/developer/dashboard", headers=developer).json()["platformId"] == platform_id
     end_user = jwt_headers(platform, platform_id, "someone")  # the customers' app: not a developer
     assert api_multi.get("/api/developer/dashboard", headers=end_user).status_code == 401
+
+
+def test_usage_reads_back_a_daily_series_and_the_subscription(api_multi: httpx.Client) -> None:
+    _, api_key = register(api_multi)
+    user = new_user()
+    for _ in range(3):
+        assert api_multi.post("/api/data", headers=key_headers(api_key, user)).status_code == 200
+    report = api_multi.get("/api/usage", headers=key_headers(api_key, user)).json()
+    today = datetime.now(UTC).date()
+    assert [day["date"] for day in report["daily"]] == [
+        today.replace(day=n).isoformat() for n in range(1, today.day + 1)
+    ]
+    assert report["daily"][-1]["count"] == 3 and sum(day["count"] for day in report["daily"]) == 3
+    assert report["subscription"] == {"tier": None, "status": "none"}

@@ -152,8 +152,9 @@ def test_units_past_the_limit_are_billed_once_even_when_stripe_fails_first(stack
         totals = reported_once_settled(stack, tier, customer, 20)
         assert totals["total"] == 20, totals
         assert len(set(totals["identifiers"])) == totals["events"] >= 1
-        usage = api_multi.get("/api/usage", headers=key_headers(tier.api_key, user)).json()["usage"]
-        assert usage["overage"] == 20
+        report = api_multi.get("/api/usage", headers=key_headers(tier.api_key, user)).json()
+        assert report["usage"]["overage"] == 20
+        assert report["subscription"] == {"tier": "pro", "status": "active"}
         dashboard = eventually(
             lambda: api_multi.get(
                 "/api/developer/dashboard?refresh=1", headers=key_headers(tier.api_key)
