@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Writes each worker's OpenAPI document, generated from its routes, to <worker>/openapi.json.
+"""Writes each worker's OpenAPI document, generated from its routes, to <worker>/openapi.json,
+then the dashboard's TypeScript types from them (frontend/src/generated/, `npm run gen:api`).
 
 python scripts/openapi.py            # regenerate
 python scripts/openapi.py --check    # fail when a committed document differs from the routes
@@ -10,6 +11,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import subprocess
 import sys
 from pathlib import Path
 
@@ -38,6 +40,8 @@ def main(argv: list[str] | None = None) -> int:
         else:
             path.write_text(text)
             print(f"wrote {path.relative_to(ROOT)}")
+    if not args.check:
+        subprocess.run(["npm", "run", "--silent", "gen:api"], cwd=ROOT / "frontend", check=True)
     if stale:
         print(f"out of date (run scripts/openapi.py): {', '.join(stale)}", file=sys.stderr)
         return 1
