@@ -73,6 +73,15 @@ def test_developer_journey(platform: Platform, dashboard: str, browser: Browser)
 
     page.on("console", on_console)
     page.on("pageerror", lambda error: console_errors.append(str(error)))
+    # what answered a request the console reports as failed (a CORS error hides the status)
+    failures: list[str] = []
+    page.on("requestfailed", lambda request: failures.append(f"{request.url}: {request.failure}"))
+    page.on(
+        "response",
+        lambda response: (
+            failures.append(f"{response.url}: {response.status}") if response.status >= 500 else None
+        ),
+    )
 
     page.goto(f"{dashboard}/")
     expect(page.get_by_role("heading", name="dream-api")).to_be_visible()
@@ -172,7 +181,7 @@ def test_developer_journey(platform: Platform, dashboard: str, browser: Browser)
     expect(tiers).to_contain_text("hobby")
     expect(tiers).to_contain_text("pro")
     shot(page, "08-public-tiers")
-    assert console_errors == []
+    assert console_errors == [], failures
 
 
 def signed_in_with_a_key(browser: Browser, dashboard: str) -> tuple[Page, list[str], str]:
