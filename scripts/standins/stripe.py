@@ -42,6 +42,7 @@ from scripts.standins.jsonhttp import (
 )
 
 DEFAULT_PRICE_ID = "price_dreamapi_monthly"
+RETRIES_ON_503 = 3
 # Local-only values the dev stack configures on both sides; never valid at Stripe.
 DEFAULT_WEBHOOK_SECRET = "whsec_dreamapi_local_development_secret"  # noqa: S105
 DEFAULT_CONNECT_WEBHOOK_SECRET = "whsec_dreamapi_local_connect_secret"  # noqa: S105
@@ -217,21 +218,28 @@ class StripeStandin:
         return event
 
     def _deliver(self, event: dict[str, Any], url: str, secret: str) -> Delivery:
+        """One delivery; like Stripe, sent again when the endpoint answers 503 (Stripe retries for
+        days, the stand-in a few times within seconds: local KV shared by several processes can
+        be busy for a moment, and the worker then rightly answers 503 with Retry-After)."""
         payload = json.dumps(event).encode()
-        request = urllib.request.Request(
-            url,
-            data=payload,
-            method="POST",
-            headers={"content-type": "application/json", "stripe-signature": sign(payload, secret)},
-        )
         delivery = Delivery(event, url)
-        try:
-            with urllib.request.urlopen(request, timeout=30) as reply:
-                delivery.status = reply.status
-        except urllib.error.HTTPError as error:
-            delivery.status = error.code
-        except OSError:
-            delivery.status = None
+        for attempt in range(RETRIES_ON_503 + 1):
+            request = urllib.request.Request(
+                url,
+                data=payload,
+                method="POST",
+                headers={"content-type": "application/json", "stripe-signature": sign(payload, secret)},
+            )
+            try:
+                with urllib.request.urlopen(request, timeout=30) as reply:
+                    delivery.status = reply.status
+            except urllib.error.HTTPError as error:
+                delivery.status = error.code
+            except OSError:
+                delivery.status = None
+            if delivery.status != 503 or attempt == RETRIES_ON_503:
+                return delivery
+            time.sleep(0.5 * (attempt + 1))
         return delivery
 
     def _resend(self, request: StandinRequest) -> Reply:
