@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from api_multi import billing_routes, credits_routes, developer, tiers_routes, usage_routes, webhook_routes
+from api_multi import (
+    analytics,
+    analytics_routes,
+    billing_routes,
+    credits_routes,
+    developer,
+    tiers_routes,
+    usage_routes,
+    webhook_routes,
+)
 from api_multi.developer_keys import add_key_routes
 from api_multi.developer_webhooks import add_webhook_routes
 from api_multi.scheduled_routes import add_scheduled_routes
@@ -140,6 +149,124 @@ CREDIT_PACKS = obj(
     ("platformId", "packs"),
 )
 USER_IN_PATH = path_parameter("userId", USER_ID_PATTERN, "The end user's id in your system")
+FRESHNESS = {"generatedAt": STRING, "freshWithinSeconds": INTEGER}
+UNITS_BY_TIER = {"type": OBJECT, "additionalProperties": INTEGER}
+USAGE_BY_DAY = obj(
+    {
+        "platformId": STRING,
+        "month": STRING,
+        "period": obj({"start": STRING, "end": STRING}, ("start", "end")),
+        "days": {
+            "type": "array",
+            "description": "every day of the month (up to today in the current one), zeros included",
+            "items": obj(
+                {"date": STRING, "units": INTEGER, "byTier": UNITS_BY_TIER}, ("date", "units", "byTier")
+            ),
+        },
+        "tiers": {"type": "array", "items": STRING, "description": "tiers with units, most first"},
+        "totals": obj(
+            {"units": INTEGER, "calls": INTEGER, "byTier": UNITS_BY_TIER, "endUsers": INTEGER},
+            ("units", "calls", "byTier", "endUsers"),
+        ),
+        **FRESHNESS,
+    },
+    ("platformId", "month", "period", "days", "tiers", "totals", "generatedAt", "freshWithinSeconds"),
+)
+NULLABLE_INTEGER = {"type": ["integer", "null"]}
+END_USER_ROW = obj(
+    {
+        "userId": STRING,
+        "tier": NULLABLE_STRING,
+        "units": INTEGER,
+        "limit": NULLABLE_INTEGER,
+        "percentOfLimit": {"type": ["number", "null"]},
+        "atOrOverLimit": BOOLEAN,
+        "credits": INTEGER,
+        "overage": INTEGER,
+        "activeThisMonth": BOOLEAN,
+    },
+    (
+        "userId",
+        "tier",
+        "units",
+        "limit",
+        "percentOfLimit",
+        "atOrOverLimit",
+        "credits",
+        "overage",
+        "activeThisMonth",
+    ),
+)
+END_USER_TABLE = obj(
+    {
+        "platformId": STRING,
+        "users": {"type": "array", "items": END_USER_ROW},
+        "total": INTEGER,
+        "page": INTEGER,
+        "pageSize": INTEGER,
+        "pages": INTEGER,
+        "sort": {"enum": list(analytics.SORTS)},
+        "order": {"enum": ["asc", "desc"]},
+        "search": STRING,
+        "truncated": BOOLEAN,
+        **FRESHNESS,
+    },
+    ("platformId", "users", "total", "page", "pageSize", "pages", "sort", "order", "search", "truncated"),
+)
+WEBHOOK_EVENT = obj(
+    {
+        "id": STRING,
+        "type": STRING,
+        "createdAt": STRING,
+        "data": {"type": OBJECT},
+        "deliveries": {
+            "type": "array",
+            "items": obj(
+                {"endpointId": STRING, "state": STRING, "attempts": INTEGER, "lastStatus": NULLABLE_INTEGER},
+                ("state", "attempts", "lastStatus"),
+            ),
+        },
+    },
+    ("id", "type", "createdAt", "data", "deliveries"),
+)
+END_USER_DETAIL = obj(
+    {
+        "platformId": STRING,
+        "userId": STRING,
+        "usage": USAGE,
+        "daily": DAILY,
+        "subscription": obj({"tier": NULLABLE_STRING, "status": STRING}, ("tier", "status")),
+        "lastCountedTier": {
+            **NULLABLE_STRING,
+            "description": "the tier this month's latest counted call was metered against (X-User-Plan)",
+        },
+        "credits": obj(
+            {"balance": INTEGER, "entries": {"type": "array", "items": LEDGER_ENTRY}}, ("balance", "entries")
+        ),
+        "overage": obj(
+            {"units": INTEGER, "unitPriceCents": INTEGER, "revenueCents": INTEGER},
+            ("units", "unitPriceCents", "revenueCents"),
+        ),
+        "webhookEvents": {
+            "type": ["array", "null"],
+            "items": WEBHOOK_EVENT,
+            "description": "the latest events about this user sent to your endpoints; null when unavailable",
+        },
+        "generatedAt": STRING,
+    },
+    (
+        "platformId",
+        "userId",
+        "usage",
+        "daily",
+        "subscription",
+        "lastCountedTier",
+        "credits",
+        "overage",
+        "webhookEvents",
+        "generatedAt",
+    ),
+)
 
 
 def create_app() -> App:
@@ -353,6 +480,48 @@ def create_app() -> App:
             security=DEVELOPER,
             parameters=(USER_IN_PATH,),
             responses={200: ("Statement", CREDIT_STATEMENT), 503: METER_UNAVAILABLE},
+        ),
+    )
+    router.add(
+        "GET",
+        "/api/developer/analytics/usage",
+        analytics_routes.usage_by_day,
+        Operation(
+            "Your end users' units per day by tier for one month (default: this one), summed from "
+            "each user's meter snapshot (fresh within freshWithinSeconds)",
+            security=DEVELOPER,
+            parameters=(query("month", required=False, pattern=r"^\d{4}-(0[1-9]|1[0-2])$"),),
+            responses={200: ("Units per day", USAGE_BY_DAY)},
+        ),
+    )
+    router.add(
+        "GET",
+        "/api/developer/users",
+        analytics_routes.end_users,
+        Operation(
+            "Your end users with this month's units, tier, % of limit and credits: searchable by id, "
+            "sorted, paginated (from each user's meter snapshot, fresh within freshWithinSeconds)",
+            security=DEVELOPER,
+            parameters=(
+                query("search", required=False),
+                query("sort", required=False, pattern="^(" + "|".join(analytics.SORTS) + ")$"),
+                query("order", required=False, pattern="^(asc|desc)$"),
+                query("page", required=False, pattern=r"^[1-9][0-9]{0,6}$"),
+                query("pageSize", required=False, pattern=r"^[1-9][0-9]?$|^100$"),
+            ),
+            responses={200: ("One page of end users", END_USER_TABLE)},
+        ),
+    )
+    router.add(
+        "GET",
+        "/api/developer/users/{userId}",
+        analytics_routes.end_user,
+        Operation(
+            "One end user, exact: this month's usage by day (as GET /api/usage answers it), "
+            "subscription, credit ledger, overage and the latest webhook events about them",
+            security=DEVELOPER,
+            parameters=(USER_IN_PATH,),
+            responses={200: ("The end user", END_USER_DETAIL), 503: METER_UNAVAILABLE},
         ),
     )
     router.add(

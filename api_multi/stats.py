@@ -24,7 +24,8 @@ STATS_TTL_SECONDS = 300
 OVERAGE_USERS_SHOWN = 50
 
 
-async def _all_keys(kv: KVNamespace, prefix: str) -> AsyncIterator[KeyInfo]:
+async def all_keys(kv: KVNamespace, prefix: str) -> AsyncIterator[KeyInfo]:
+    """Every key under `prefix` with its metadata (one `list` per 1000 keys)."""
     cursor: str | None = None
     while True:
         page = await kv.list(prefix=prefix, cursor=cursor)
@@ -43,7 +44,7 @@ async def compute_stats(
     by_tier: dict[str, int] = {}
     overage_by_user: dict[str, tuple[str, int]] = {}  # user -> (tier, overage units)
     prefix = f"usage:{platform_id}:"
-    async for key in _all_keys(usage_kv, prefix):
+    async for key in all_keys(usage_kv, prefix):
         total_users += 1
         meta = key.metadata or {}
         if meta.get("periodStart") != period.start_iso:
@@ -59,7 +60,7 @@ async def compute_stats(
             overage_by_user[key.name[len(prefix) :]] = (tier, int(meta["overage"]))
     revenue_cents = payments = 0
     currency = "usd"
-    async for key in _all_keys(tokens_kv, f"revenue:{platform_id}:"):
+    async for key in all_keys(tokens_kv, f"revenue:{platform_id}:"):
         meta = key.metadata or {}
         revenue_cents += int(meta.get("amount", 0))
         currency = str(meta.get("currency", currency))

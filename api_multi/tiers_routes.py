@@ -14,4 +14,6 @@ async def get_tiers(request: Request, services: Services) -> Response:
     if not await lookups.platform_exists(services, platform_id):
         raise not_found(f"No platform {platform_id}", "platform_not_found")
     config = await lookups.tier_config(services, platform_id)
-    return json_response({"platformId": platform_id, **config.to_json()})
+    # whether end users can pay at all: checkout needs the developer's connected Stripe account
+    connected = await lookups.connected_account(services, platform_id) is not None
+    return json_response({"platformId": platform_id, **config.to_json(), "stripeConnected": connected})

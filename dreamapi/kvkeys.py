@@ -35,6 +35,19 @@ def end_user_usage(platform_id: str, user_id: str) -> str:
     return f"usage:{platform_id}:{user_id}"
 
 
+PERIOD_PLACEHOLDER = "{period}"
+
+
+def end_user_period_usage(platform_id: str, user_id: str, period_start: str = PERIOD_PLACEHOLDER) -> str:
+    """An end user's usage in one month (its first day), written by their meter object; listed by
+    prefix per platform and month for the analytics (placeholder: the meter fills it in)."""
+    return f"{end_user_period_usage_prefix(platform_id, period_start)}{user_id}"
+
+
+def end_user_period_usage_prefix(platform_id: str, period_start: str) -> str:
+    return f"usage-period:{platform_id}:{period_start}:"
+
+
 def overage_pending(subject_name: str) -> str:
     """A metered subject with overage units still to report to Stripe (written by its object)."""
     return f"{OVERAGE_PENDING_PREFIX}{subject_name}"

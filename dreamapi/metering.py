@@ -40,6 +40,8 @@ class MeterSubject:
     name: str  # names the subject's counting object
     legacy_key: str | None = None  # the KV meter's record, imported on first contact
     snapshot_key: str | None = None  # where the object keeps a KV snapshot for dashboards
+    # where it keeps one snapshot per period ("{period}" is replaced by the period's first day)
+    period_snapshot_key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,7 @@ class Usage:
     credits_used: int = 0  # units of `count` that prepaid credits paid for
     credits: int | None = None  # the subject's credit balance when read (None: not told)
     overage: int = 0  # units of `count` past the limit, billed as overage
+    counted_plan: str | None = None  # the tier this period's latest counted call was metered against
 
     def daily_series(self, today: str) -> list[dict[str, Any]]:
         """Every day of the period up to `today`, zeros included (what a chart draws)."""
@@ -234,6 +237,11 @@ class UsageMeter:
         self._flush_seconds = flush_seconds
         self._wall_clock = wall_clock
 
+    @property
+    def flush_seconds(self) -> int:
+        """How long a subject's object waits before writing its dashboard snapshots."""
+        return self._flush_seconds
+
     async def send(self, subject: MeterSubject, operation: str, payload: dict[str, Any]) -> dict[str, Any]:
         """One operation on the subject's object (MeterUnavailableError when it did not answer)."""
         payload["legacyKey"] = subject.legacy_key
@@ -276,6 +284,7 @@ class UsageMeter:
             "windowLimit": rate_limit,
             "labels": {"plan": plan, "limit": limit},
             "snapshotKey": subject.snapshot_key,
+            "periodSnapshotKey": subject.period_snapshot_key,
             "flushSeconds": self._flush_seconds,
             "deadline": self.deadline(),
             "idempotency": idempotency.to_json() if idempotency else None,
@@ -323,7 +332,10 @@ class UsageMeter:
             credits_used = _optional_integer(answer, "creditsUsed") or 0
             balance = _optional_integer(answer, "credits")
             overage = _optional_integer(answer, "overageUsed") or 0
-            return Usage(_integer(answer, "used"), limit, plan, period, daily, credits_used, balance, overage)
+            labels = answer.get("labels") if isinstance(answer.get("labels"), dict) else {}
+            counted_plan = labels.get("plan") if isinstance(labels.get("plan"), str) else None
+            used = _integer(answer, "used")
+            return Usage(used, limit, plan, period, daily, credits_used, balance, overage, counted_plan)
         except (MeterUnavailableError, _MalformedAnswerError, ValueError, TypeError) as error:
             logger.warning("usage meter unavailable for %s: %s", subject.name, error)
             raise meter_unavailable("usage cannot be read right now") from None

@@ -87,6 +87,10 @@ TIER_LIST = obj(
         "platformId": STRING,
         "tiers": {"type": "array", "items": TIER},
         "source": {"enum": ["default", "custom"]},
+        "stripeConnected": {
+            "type": "boolean",
+            "description": "the developer connected Stripe: end users can subscribe and buy credits",
+        },
     },
     ("platformId", "tiers", "source"),
 )

@@ -16,6 +16,7 @@ logger = logging.getLogger("dreamapi.webhooks")
 DELIVERY_TIMEOUT_MS = 10_000
 MAX_ENDPOINTS = 10
 DELIVERIES_SHOWN = 50
+EVENTS_SHOWN = 20
 OPERATION_TIMEOUT_SECONDS = 5.0
 
 
@@ -82,6 +83,11 @@ class WebhookOutbox:
     async def deliveries(self, endpoint_id: str) -> list[dict[str, Any]]:
         answer = await self._send("deliveries", {"endpointId": endpoint_id, "limit": DELIVERIES_SHOWN})
         return answer["deliveries"]  # type: ignore[no-any-return]
+
+    async def events_about_user(self, user_id: str, limit: int = EVENTS_SHOWN) -> list[dict[str, Any]]:
+        """The latest events about one end user (their `data.userId`), each with its deliveries."""
+        answer = await self._send("events", {"field": "userId", "value": user_id, "limit": limit})
+        return answer["events"]  # type: ignore[no-any-return]
 
     async def retry(self, endpoint_id: str, delivery_id: str) -> dict[str, Any]:
         answer = await self._send("retry", {"endpointId": endpoint_id, "deliveryId": delivery_id})

@@ -99,6 +99,7 @@ const ADDED_COLUMNS = {
 const FORWARD_RETRY_MS = 10 * 1000; // the outbox did not take the events: try again this much later
 const OPERATIONS = ["/meter", "/peek", "/credit", "/ledger", "/overage/state", "/overage/claim", "/overage/settle"];
 const LEGACY_REPLAY_MS = 24 * 3600 * 1000;
+const DEFAULT_FLUSH_SECONDS = 30; // credit changes from callers that send no flushSeconds
 // Operations counted lately, kept in their period's row (no extra row written): a caller that
 // lost an answer retries the same operation within seconds and gets the first answer.
 const RECENT_OPERATIONS_MS = 120 * 1000;
@@ -142,7 +143,13 @@ export class UsageMeter extends DurableObject {
   async operate(path, input) {
     if (path === "/meter") return await this.meter(input);
     if (path === "/peek") return this.peek(input);
-    return path === "/credit" ? this.credit(input) : this.ledger(input);
+    if (path !== "/credit") return this.ledger(input);
+    const result = this.credit(input);
+    // The dashboards' snapshot carries the balance: a changed balance is flushed like a count.
+    if (result.decision === "applied" && !result.replayed && (input.snapshotKey || this.setting("snapshot_key"))) {
+      await this.scheduleFlush({ snapshotKey: input.snapshotKey, flushSeconds: input.flushSeconds ?? DEFAULT_FLUSH_SECONDS });
+    }
+    return result;
   }
 
   async meter(input) {
@@ -376,18 +383,37 @@ export class UsageMeter extends DurableObject {
     this.alarmScheduled = false;
     await this.forwardNotices();
     await this.announceOverage();
-    const key = this.setting("snapshot_key");
-    const latest = this.sql.exec("SELECT * FROM periods ORDER BY period DESC LIMIT 1").toArray()[0];
-    if (key && latest) {
-      const days = JSON.parse(latest.days);
-      const value = { count: latest.used, calls: latest.calls, periodStart: latest.period, days, overage: latest.overage_used };
-      const metadata = { ...JSON.parse(latest.labels), count: latest.used, periodStart: latest.period, overage: latest.overage_used };
-      await this.env.USAGE_KV.put(key, JSON.stringify(value), { metadata });
-    }
+    await this.writeSnapshots();
     this.sql.exec("DELETE FROM replays WHERE expires_at <= ?", Date.now());
     const next = this.sql.exec("SELECT MIN(expires_at) AS at FROM replays").one().at;
     if (next !== null && (await this.ctx.storage.getAlarm()) === null) {
       await this.ctx.storage.setAlarm(next);
+    }
+  }
+
+  /**
+   * The latest period (with the credit balance) at `snapshot_key`, and every period counted since
+   * the last flush at `period_snapshot_key` (its `{period}` replaced), for dashboards to list.
+   * A call counted while these writes are under way has a later `updated_at`: the next flush has it.
+   */
+  async writeSnapshots() {
+    const startedAt = Date.now();
+    const credits = this.balance();
+    const key = this.setting("snapshot_key");
+    const latest = this.sql.exec("SELECT * FROM periods ORDER BY period DESC LIMIT 1").toArray()[0];
+    if (key) {
+      const snapshot = latest ? periodSnapshot(latest, credits) : { value: { count: 0, periodStart: null, credits }, metadata: { count: 0, credits } };
+      delete snapshot.metadata.days; // the latest snapshot's metadata stays small: lists read it for every user
+      await this.env.USAGE_KV.put(key, JSON.stringify(snapshot.value), { metadata: snapshot.metadata });
+    }
+    const periodKey = this.setting("period_snapshot_key");
+    if (periodKey) {
+      const since = Number(this.setting("period_snapshots_at") ?? 0);
+      for (const row of this.sql.exec("SELECT * FROM periods WHERE updated_at >= ?", since).toArray()) {
+        const { value, metadata } = periodSnapshot(row, credits);
+        await this.env.USAGE_KV.put(periodKey.replaceAll("{period}", row.period), JSON.stringify(value), { metadata });
+      }
+      this.setSetting("period_snapshots_at", String(startedAt));
     }
   }
 
@@ -570,6 +596,9 @@ export class UsageMeter extends DurableObject {
     if (input.snapshotKey && this.setting("snapshot_key") !== input.snapshotKey) {
       this.setSetting("snapshot_key", input.snapshotKey);
     }
+    if (input.periodSnapshotKey && this.setting("period_snapshot_key") !== input.periodSnapshotKey) {
+      this.setSetting("period_snapshot_key", input.periodSnapshotKey);
+    }
     if (this.alarmScheduled) return;
     try {
       if ((await this.ctx.storage.getAlarm()) === null) {
@@ -643,6 +672,24 @@ function recentOperations(raw) {
   return Object.fromEntries(kept);
 }
 
+/** A period's counters as KV keeps them: the value in full, the metadata (what `list` returns,
+ * at most 1024 bytes) with the units of each day of the month keyed by the day's number. */
+function periodSnapshot(row, credits) {
+  const days = JSON.parse(row.days);
+  const value = { count: row.used, calls: row.calls, periodStart: row.period, days, overage: row.overage_used, credits };
+  const byDayOfMonth = Object.fromEntries(Object.entries(days).map(([day, units]) => [String(Number(day.slice(8, 10))), units]));
+  const metadata = {
+    ...JSON.parse(row.labels),
+    count: row.used,
+    calls: row.calls,
+    periodStart: row.period,
+    overage: row.overage_used,
+    credits,
+    days: byDayOfMonth,
+  };
+  return { value, metadata };
+}
+
 /** The record the KV meter wrote: {count|usageCount, periodStart, days?, minute?, minuteCount?}. */
 function legacyRecord(raw) {
   let data;
@@ -696,6 +743,9 @@ function invalid(path, input) {
   if (typeof input.day !== "string") return "day must be a string";
   if (!isObject(input.labels)) return "labels must be an object";
   if (input.snapshotKey != null && typeof input.snapshotKey !== "string") return "snapshotKey must be a string";
+  if (input.periodSnapshotKey != null && !(typeof input.periodSnapshotKey === "string" && input.periodSnapshotKey.includes("{period}"))) {
+    return "periodSnapshotKey must be a string with {period} in it";
+  }
   if (input.overage != null) {
     const overage = input.overage;
     if (!isObject(overage) || !isObject(overage.target) || typeof overage.pendingKey !== "string") {
@@ -740,6 +790,8 @@ function invalidCredit(input) {
   for (const name of ["units", "at", "deadline"]) {
     if (!Number.isSafeInteger(input[name])) return `${name} must be an integer`;
   }
+  if (input.snapshotKey != null && typeof input.snapshotKey !== "string") return "snapshotKey must be a string";
+  if (input.flushSeconds != null && !(Number.isInteger(input.flushSeconds) && input.flushSeconds > 0)) return "flushSeconds";
   return input.units === 0 ? "units must not be zero" : null;
 }
 

@@ -15,6 +15,8 @@
  * POST /enqueue           keep events (once per id) and owe each to every endpoint taking its
  *                         type (or to `endpointId` alone)
  * POST /deliveries        an endpoint's latest deliveries, newest first
+ * POST /events            the latest events whose `data[field]` is `value`, newest first, each
+ *                         with its deliveries
  * POST /retry             owe one delivery again, due now
  * POST /wake              nothing: waking the object is the point (see `sweep` in index.js)
  * alarm                   send what is due, oldest event first per endpoint; a failure is due again
@@ -55,7 +57,7 @@ CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries (state, next_at);
 CREATE INDEX IF NOT EXISTS deliveries_by_endpoint ON deliveries (endpoint_id, created_at);
 CREATE TABLE IF NOT EXISTS settings (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 `;
-const OPERATIONS = ["/endpoints/put", "/endpoints/delete", "/endpoints/list", "/enqueue", "/deliveries", "/retry", "/wake"];
+const OPERATIONS = ["/endpoints/put", "/endpoints/delete", "/endpoints/list", "/enqueue", "/deliveries", "/events", "/retry", "/wake"];
 export const PENDING_PREFIX = "outbox:pending:"; // USAGE_KV: the outboxes owing deliveries
 const BATCH = 50; // deliveries attempted per alarm; the alarm runs again at once when more are due
 const KEEP_MS = 30 * 24 * 3600 * 1000; // finished deliveries (and their events) are kept 30 days
@@ -98,6 +100,8 @@ export class WebhookOutbox extends DurableObject {
         return this.enqueue(input.events, input.endpointId ?? null);
       case "/deliveries":
         return this.deliveries(input.endpointId, input.limit);
+      case "/events":
+        return this.eventsAbout(input.field, input.value, input.limit);
       case "/retry":
         return this.retry(input.endpointId, input.deliveryId);
       default:
@@ -193,6 +197,29 @@ export class WebhookOutbox extends DurableObject {
       )
       .toArray();
     return { deliveries: rows.map(shownDelivery) };
+  }
+
+  eventsAbout(field, value, limit) {
+    const events = this.sql
+      .exec(
+        "SELECT id, type, created_at, body FROM events WHERE json_extract(body, ?) = ? ORDER BY created_at DESC, id LIMIT ?",
+        `$.data.${field}`,
+        value,
+        limit,
+      )
+      .toArray();
+    return {
+      events: events.map((event) => ({
+        id: event.id,
+        type: event.type,
+        createdAt: event.created_at,
+        data: JSON.parse(event.body).data,
+        deliveries: this.sql
+          .exec("SELECT d.*, e.type FROM deliveries d JOIN events e ON e.id = d.event_id WHERE d.event_id = ?", event.id)
+          .toArray()
+          .map((row) => ({ ...shownDelivery(row), endpointId: row.endpoint_id })),
+      })),
+    };
   }
 
   retry(endpointId, deliveryId) {
@@ -330,6 +357,11 @@ function invalid(path, input) {
   if (path === "/enqueue") return invalidEvents(input);
   if (path === "/deliveries") {
     if (typeof input.endpointId !== "string") return "endpointId must be a string";
+    return Number.isInteger(input.limit) && input.limit > 0 ? null : "limit must be a positive integer";
+  }
+  if (path === "/events") {
+    if (typeof input.field !== "string" || !/^[A-Za-z]{1,32}$/.test(input.field)) return "field must be a name";
+    if (typeof input.value !== "string") return "value must be a string";
     return Number.isInteger(input.limit) && input.limit > 0 ? null : "limit must be a positive integer";
   }
   if (path === "/retry") {

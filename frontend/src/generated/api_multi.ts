@@ -243,6 +243,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/developer/analytics/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your end users' units per day by tier for one month (default: this one), summed from each user's meter snapshot (fresh within freshWithinSeconds) */
+        get: operations["get_api_developer_analytics_usage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/developer/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your end users with this month's units, tier, % of limit and credits: searchable by id, sorted, paginated (from each user's meter snapshot, fresh within freshWithinSeconds) */
+        get: operations["get_api_developer_users"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/developer/users/{userId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One end user, exact: this month's usage by day (as GET /api/usage answers it), subscription, credit ledger, overage and the latest webhook events about them */
+        get: operations["get_api_developer_users_userId"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/webhook/stripe": {
         parameters: {
             query?: never;
@@ -727,6 +778,8 @@ export interface operations {
                         }[];
                         /** @enum {unknown} */
                         source: "default" | "custom";
+                        /** @description the developer connected Stripe: end users can subscribe and buy credits */
+                        stripeConnected?: boolean;
                     };
                 };
             };
@@ -800,6 +853,8 @@ export interface operations {
                         }[];
                         /** @enum {unknown} */
                         source: "default" | "custom";
+                        /** @description the developer connected Stripe: end users can subscribe and buy credits */
+                        stripeConnected?: boolean;
                     };
                 };
             };
@@ -1336,6 +1391,234 @@ export interface operations {
                     "application/json": {
                         error: string;
                         message: string;
+                    };
+                };
+            };
+            /** @description The usage meter did not confirm in time; nothing counted; see Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Any error: JSON {error, message} with the status that says what is wrong */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                    };
+                };
+            };
+        };
+    };
+    get_api_developer_analytics_usage: {
+        parameters: {
+            query?: {
+                month?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Units per day */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        platformId: string;
+                        month: string;
+                        period: {
+                            start: string;
+                            end: string;
+                        };
+                        /** @description every day of the month (up to today in the current one), zeros included */
+                        days: {
+                            date: string;
+                            units: number;
+                            byTier: {
+                                [key: string]: number;
+                            };
+                        }[];
+                        /** @description tiers with units, most first */
+                        tiers: string[];
+                        totals: {
+                            units: number;
+                            calls: number;
+                            byTier: {
+                                [key: string]: number;
+                            };
+                            endUsers: number;
+                        };
+                        generatedAt: string;
+                        freshWithinSeconds: number;
+                    };
+                };
+            };
+            /** @description Any error: JSON {error, message} with the status that says what is wrong */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                    };
+                };
+            };
+        };
+    };
+    get_api_developer_users: {
+        parameters: {
+            query?: {
+                search?: string;
+                sort?: string;
+                order?: string;
+                page?: string;
+                pageSize?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of end users */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        platformId: string;
+                        users: {
+                            userId: string;
+                            tier: string | null;
+                            units: number;
+                            limit: number | null;
+                            percentOfLimit: number | null;
+                            atOrOverLimit: boolean;
+                            credits: number;
+                            overage: number;
+                            activeThisMonth: boolean;
+                        }[];
+                        total: number;
+                        page: number;
+                        pageSize: number;
+                        pages: number;
+                        /** @enum {unknown} */
+                        sort: "usage" | "tier" | "percent" | "credits" | "user";
+                        /** @enum {unknown} */
+                        order: "asc" | "desc";
+                        search: string;
+                        truncated: boolean;
+                        generatedAt?: string;
+                        freshWithinSeconds?: number;
+                    };
+                };
+            };
+            /** @description Any error: JSON {error, message} with the status that says what is wrong */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                    };
+                };
+            };
+        };
+    };
+    get_api_developer_users_userId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The end user's id in your system */
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The end user */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        platformId: string;
+                        userId: string;
+                        usage: {
+                            count: number;
+                            limit: number;
+                            plan: string;
+                            periodStart: string;
+                            periodEnd: string;
+                            remaining: number;
+                            units?: number;
+                            credits?: number | null;
+                            /** @description units past the limit this period, billed as overage */
+                            overage?: number;
+                        };
+                        /** @description every day of the period up to today, zeros included (what a chart draws) */
+                        daily: {
+                            date: string;
+                            count: number;
+                        }[];
+                        subscription: {
+                            tier: string | null;
+                            status: string;
+                        };
+                        /** @description the tier this month's latest counted call was metered against (X-User-Plan) */
+                        lastCountedTier: string | null;
+                        credits: {
+                            balance: number;
+                            entries: {
+                                /** @enum {unknown} */
+                                kind: "grant" | "adjustment" | "top_up" | "usage";
+                                units: number;
+                                reason: string;
+                                at: string;
+                                date?: string;
+                                balanceAfter: number;
+                            }[];
+                        };
+                        overage: {
+                            units: number;
+                            unitPriceCents: number;
+                            revenueCents: number;
+                        };
+                        /** @description the latest events about this user sent to your endpoints; null when unavailable */
+                        webhookEvents: {
+                            id: string;
+                            type: string;
+                            createdAt: string;
+                            data: Record<string, never>;
+                            deliveries: {
+                                endpointId?: string;
+                                state: string;
+                                attempts: number;
+                                lastStatus: number | null;
+                            }[];
+                        }[] | null;
+                        generatedAt: string;
                     };
                 };
             };
