@@ -100,7 +100,7 @@ def main() -> int:
         dashboard = devstack.start_dashboard(
             devstack.DASHBOARD_PORT,
             LOG_DIR,
-            devstack.dashboard_env({w.name: w.url for w in workers}, identity.url),
+            devstack.dashboard_env({w.name: w.url for w in workers}, identity.url, customer_identity.url),
         )
         processes.append(dashboard)
         with ThreadPoolExecutor(len(workers) + 1) as pool:

@@ -290,11 +290,16 @@ def start_stripe_standin(port: int, log_dir: Path) -> Process:
     return start_python_module("stripe", "scripts.standins.stripe", port, log_dir, tuple(extra))
 
 
-def dashboard_env(worker_urls: Mapping[str, str], identity_url: str) -> dict[str, str]:
-    """Build-time configuration of the dashboard for the local platform (dev sign-in)."""
+def dashboard_env(
+    worker_urls: Mapping[str, str], identity_url: str, customer_identity_url: str
+) -> dict[str, str]:
+    """Build-time configuration of the dashboard for the local platform (dev sign-in): developers
+    sign in against the identity stand-in, end users (the portal at /p/{platformId}) against the
+    customer identity stand-in."""
     return {
         "VITE_AUTH_MODE": "dev",
         "VITE_DEV_IDENTITY_URL": identity_url,
+        "VITE_CUSTOMER_IDENTITY_URL": customer_identity_url,
         "VITE_API_MULTI_URL": worker_urls["api_multi"],
         "VITE_FRONT_AUTH_API_URL": worker_urls["front_auth_api"],
         "VITE_OAUTH_API_URL": worker_urls["oauth_api"],

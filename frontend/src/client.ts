@@ -21,12 +21,14 @@ export class ApiError extends Error {
   }
 }
 
-/** The JSON body an operation answers with on success (200 or 201). */
+/** The JSON body an operation answers with on success (200, 201 or 202). */
 type Success<Op> = Op extends { responses: { 200: { content: { "application/json": infer Body } } } }
   ? Body
   : Op extends { responses: { 201: { content: { "application/json": infer Body } } } }
     ? Body
-    : never;
+    : Op extends { responses: { 202: { content: { "application/json": infer Body } } } }
+      ? Body
+      : never;
 export type ApiMultiReply<Name extends keyof ApiMultiOperations> = Success<ApiMultiOperations[Name]>;
 export type FrontAuthReply<Name extends keyof FrontAuthOperations> = Success<FrontAuthOperations[Name]>;
 export type OauthReply<Name extends keyof OauthOperations> = Success<OauthOperations[Name]>;

@@ -1,31 +1,54 @@
 import { QueryClientProvider } from "@tanstack/react-query";
-import { StrictMode } from "react";
+import { lazy, StrictMode, Suspense } from "react";
 import { createRoot } from "react-dom/client";
-import { BrowserRouter, Route, Routes } from "react-router-dom";
-import { ClerkAuthProvider } from "./auth/ClerkAuth";
-import { DevAuthProvider } from "./auth/DevAuth";
-import { useDevAuth } from "./config";
-import { Dashboard } from "./pages/Dashboard";
+import { BrowserRouter, Outlet, Route, Routes } from "react-router-dom";
+import { CustomerAuth, DeveloperAuth } from "./auth/AppAuth";
 import { Landing } from "./pages/Landing";
-import { PublicTiers } from "./pages/PublicTiers";
 import { queryClient } from "./queryClient";
 import "./styles.css";
 
-const AuthProvider = useDevAuth ? DevAuthProvider : ClerkAuthProvider;
+// The end users' portal (its own chunk: the chart library) signs in with the customer app; every
+// other route with the developers'.
+const Portal = lazy(() => import("./pages/Portal").then((module) => ({ default: module.Portal })));
+// The dashboard's pages too: the landing page loads without the charts and the query-heavy cards.
+const Dashboard = lazy(() => import("./pages/Dashboard").then((module) => ({ default: module.Dashboard })));
+const EndUserPage = lazy(() =>
+  import("./analytics/EndUserPage").then((module) => ({ default: module.EndUserPage })),
+);
+const loading = <p role="status">Loading…</p>;
 
 createRoot(document.getElementById("root")!).render(
   <StrictMode>
     <QueryClientProvider client={queryClient}>
-      <AuthProvider>
-        <BrowserRouter>
-          <Routes>
+      <BrowserRouter>
+        <Routes>
+          <Route
+            path="/p/:platformId"
+            element={
+              <CustomerAuth>
+                <Suspense fallback={<p role="status">Loading…</p>}>
+                  <Portal />
+                </Suspense>
+              </CustomerAuth>
+            }
+          />
+          <Route
+            element={
+              <DeveloperAuth>
+                <Outlet />
+              </DeveloperAuth>
+            }
+          >
             <Route path="/" element={<Landing />} />
-            <Route path="/dashboard" element={<Dashboard />} />
-            <Route path="/p/:platformId" element={<PublicTiers />} />
+            <Route path="/dashboard" element={<Suspense fallback={loading}><Dashboard /></Suspense>} />
+            <Route
+              path="/dashboard/users/:userId"
+              element={<Suspense fallback={loading}><EndUserPage /></Suspense>}
+            />
             <Route path="*" element={<Landing />} />
-          </Routes>
-        </BrowserRouter>
-      </AuthProvider>
+          </Route>
+        </Routes>
+      </BrowserRouter>
     </QueryClientProvider>
   </StrictMode>,
 );

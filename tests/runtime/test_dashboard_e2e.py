@@ -16,6 +16,7 @@ from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_play
 from scripts import devstack
 from scripts.local_platform import DASHBOARD_ORIGIN, Platform
 from tests.runtime.conftest import SNAPSHOT_SECONDS
+from tests.runtime.layout import assert_no_sideways_scroll
 
 pytestmark = pytest.mark.runtime
 
@@ -38,7 +39,9 @@ EXPECTED_NETWORK_ERRORS = ("status of 404", "status of 400")
 def dashboard(platform: Platform) -> Iterator[str]:
     port = int(DASHBOARD_ORIGIN.rsplit(":", 1)[1])
     env = devstack.dashboard_env(
-        {name: p.url for name, p in platform.workers.items()}, platform.identity.server.base_url
+        {name: p.url for name, p in platform.workers.items()},
+        platform.identity.server.base_url,
+        platform.customer_identity.server.base_url,
     )
     process = devstack.start_dashboard(port, devstack.ROOT / "artifacts" / "runtime" / "logs", env)
     try:
@@ -166,12 +169,7 @@ def test_developer_journey(platform: Platform, dashboard: str, browser: Browser)
 
     # narrow screens: nothing overflows sideways
     page.set_viewport_size({"width": 375, "height": 800})
-    widest = page.evaluate(
-        """() => [...document.querySelectorAll('body *')]
-            .map((e) => [e.getBoundingClientRect().right, e.tagName + '.' + e.className])
-            .sort((a, b) => b[0] - a[0])[0]"""
-    )
-    assert page.evaluate("document.scrollingElement.scrollWidth") <= 375, widest
+    assert_no_sideways_scroll(page, "dashboard")
     shot(page, "07-dashboard-375px")
 
     # the public tier page renders from /api/tiers
@@ -246,7 +244,7 @@ def test_credit_packs_and_an_end_users_credits(platform: Platform, dashboard: st
     )
     assert balance.json()["balance"] == 300
     page.set_viewport_size({"width": 375, "height": 800})
-    assert page.evaluate("document.scrollingElement.scrollWidth") <= 375
+    assert_no_sideways_scroll(page, "dashboard")
     assert page_errors == []
 
 
@@ -307,7 +305,7 @@ def test_webhook_endpoint_test_event_and_alerts(platform: Platform, dashboard: s
     expect(page.get_by_test_id("webhook-secret")).to_have_count(0)
     assert secret not in page.content()
     page.set_viewport_size({"width": 375, "height": 800})
-    assert page.evaluate("document.scrollingElement.scrollWidth") <= 375
+    assert_no_sideways_scroll(page, "dashboard")
     assert page_errors == []
 
 

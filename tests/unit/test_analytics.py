@@ -22,7 +22,7 @@ def snapshot(user: str, **metadata: object) -> KeyInfo:
 def test_month_defaults_to_the_current_one_and_refuses_later_or_malformed_months() -> None:
     assert analytics.month_of(None, NOVEMBER) == NOVEMBER
     assert analytics.month_of("2026-10", NOVEMBER).start_iso == "2026-10-01"
-    for bad in ("2026-12", "2026-00", "202611", "2026-11-01"):
+    for bad in ("2026-12", "2026-00", "202611", "2026-11-01", "0000-01", "1999-12"):
         with pytest.raises(ApiError) as refused:
             analytics.month_of(bad, NOVEMBER)
         assert refused.value.error == "invalid_month"

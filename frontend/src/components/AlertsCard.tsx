@@ -1,54 +1,61 @@
-import { useEffect, useState, type FormEvent } from "react";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useEffect, useId, useState, type FormEvent } from "react";
 import { useSession } from "../auth/context";
-import { ApiError, call, type AlertSettings } from "../api";
-import { config } from "../config";
-import { useLoad } from "../useLoad";
+import { apiMulti, bearer, unwrap, type ApiMultiReply } from "../client";
+import { queryKeys } from "../hooks/queryKeys";
+import { ErrorAlert, QueryStatus } from "./QueryStatus";
+
+type AlertSettings = ApiMultiReply<"get_api_developer_alerts">;
 
 /** When webhook endpoints hear about usage: percent thresholds of a tier's units, a low balance. */
-export function AlertsCard() {
+export function AlertsCard({ platformId }: { platformId: string }) {
   const session = useSession();
-  const stored = useLoad(
-    async () => call<AlertSettings>(config.apiMulti, "/api/developer/alerts", { token: await session.getToken() }),
-    [session.userId],
-  );
+  const queryClient = useQueryClient();
+  const queryKey = queryKeys.alerts(session.userId, platformId);
+  const stored = useQuery({
+    queryKey,
+    queryFn: async () => unwrap(apiMulti.GET("/api/developer/alerts", { headers: bearer(await session.getToken()) })),
+  });
   const [thresholds, setThresholds] = useState("");
   const [creditsBelow, setCreditsBelow] = useState("");
-  const [error, setError] = useState<string | null>(null);
-  const [saved, setSaved] = useState(false);
+  const hintId = useId();
   useEffect(() => {
     if (!stored.data) return;
     setThresholds(stored.data.usageThresholds.join(", "));
     setCreditsBelow(stored.data.creditsBelow === null ? "" : String(stored.data.creditsBelow));
   }, [stored.data]);
-  const save = async (event: FormEvent) => {
+  const save = useMutation({
+    mutationFn: async ({ thresholds, creditsBelow }: { thresholds: string; creditsBelow: string }) => {
+      const usageThresholds = thresholds.split(",").map((part) => part.trim()).filter(Boolean).map(Number);
+      const body = { usageThresholds, ...(creditsBelow.trim() ? { creditsBelow: Number(creditsBelow) } : {}) };
+      return unwrap(apiMulti.PUT("/api/developer/alerts", { headers: bearer(await session.getToken()), body }));
+    },
+    onSuccess: async (reply: AlertSettings) => {
+      queryClient.setQueryData(queryKey, reply);
+      await queryClient.invalidateQueries({ queryKey });
+    },
+  });
+  const submit = (event: FormEvent) => {
     event.preventDefault();
-    setError(null);
-    setSaved(false);
-    const usageThresholds = thresholds.split(",").map((part) => part.trim()).filter(Boolean).map(Number);
-    const body = { usageThresholds, ...(creditsBelow.trim() ? { creditsBelow: Number(creditsBelow) } : {}) };
-    try {
-      await call(config.apiMulti, "/api/developer/alerts", { method: "PUT", token: await session.getToken(), body });
-      setSaved(true);
-      stored.reload();
-    } catch (failure) {
-      setError((failure as ApiError).message);
-    }
+    save.mutate({ thresholds, creditsBelow });
   };
+  const none = stored.data && stored.data.usageThresholds.length === 0 && stored.data.creditsBelow === null;
   return (
     <section className="card" aria-labelledby="alerts-title">
       <h2 id="alerts-title">Usage alerts</h2>
-      <p className="hint">
+      <p className="hint" id={hintId}>
         Your webhook endpoints get <code>usage.threshold_crossed</code> once per user and month at each threshold,
         and <code>credits.low</code> when a balance falls below the mark.
       </p>
-      {stored.error && <p className="error" role="alert">{stored.error.message}</p>}
-      <form className="actions" onSubmit={save}>
+      <QueryStatus query={stored} loading="Loading alert settings…" what="alert settings" />
+      {none && <p className="empty">No alerts set yet.</p>}
+      <form className="actions" onSubmit={submit}>
         <label>Thresholds (% of monthly units, comma-separated) <input value={thresholds} onChange={(e) => setThresholds(e.target.value)} /></label>
         <label>Credits below (optional) <input type="number" min={1} value={creditsBelow} onChange={(e) => setCreditsBelow(e.target.value)} /></label>
-        <button type="submit" data-testid="save-alerts">Save alerts</button>
+        <button type="submit" data-testid="save-alerts" disabled={save.isPending}>Save alerts</button>
       </form>
-      {saved && <p className="notice" role="status">Alerts saved.</p>}
-      {error && <p className="error" role="alert">{error}</p>}
+      {save.isSuccess && <p className="notice" role="status">Alerts saved.</p>}
+      <ErrorAlert error={save.error} />
     </section>
   );
 }

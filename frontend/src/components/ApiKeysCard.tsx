@@ -1,8 +1,13 @@
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useId, useRef, useState, type FormEvent, type KeyboardEvent } from "react";
 import { useSession } from "../auth/context";
-import { ApiError, call, type ApiKey, type ApiKeyList, type NewApiKey, type RolledApiKey } from "../api";
-import { config } from "../config";
-import { useLoad } from "../useLoad";
+import { apiMulti, bearer, unwrap, type ApiMultiReply } from "../client";
+import { queryKeys } from "../hooks/queryKeys";
+import { ErrorAlert, QueryStatus } from "./QueryStatus";
+
+type ApiKey = ApiMultiReply<"get_api_developer_keys">["keys"][number];
+type NewApiKey = ApiMultiReply<"post_api_developer_keys">;
+type RolledApiKey = ApiMultiReply<"post_api_developer_keys_keyId_roll">;
 
 const GRACE_PERIODS = [
   { seconds: 0, label: "Now" },
@@ -14,6 +19,11 @@ const SHORT: Intl.DateTimeFormatOptions = { dateStyle: "medium", timeStyle: "sho
 
 type Status = "active" | "expired" | "revoked";
 type Wanted = { name: string; expiresAt?: string };
+type KeyAction =
+  | { kind: "create"; wanted: Wanted }
+  | { kind: "roll"; key: ApiKey; gracePeriodSeconds: number }
+  | { kind: "revoke"; key: ApiKey };
+type KeyOutcome = { kind: "issued"; key: NewApiKey | RolledApiKey } | { kind: "revoked"; key: ApiKey };
 
 function statusOf(key: ApiKey): Status {
   if (key.revokedAt) return "revoked";
@@ -21,71 +31,91 @@ function statusOf(key: ApiKey): Status {
   return "active";
 }
 
-function When({ at, dateOnly = false }: { at: string | null; dateOnly?: boolean }) {
+function When({ at, dateOnly = false }: { at: string | null | undefined; dateOnly?: boolean }) {
   if (!at) return <>never</>;
   const when = new Date(at);
   const shown = dateOnly ? when.toLocaleDateString(undefined, { dateStyle: "medium" }) : when.toLocaleString(undefined, SHORT);
   return <time dateTime={at} title={at}>{shown}</time>;
 }
 
-/**
- * The platform's API keys: create one (shown once), roll one with a grace period, revoke one.
- * `refreshWhen` reloads the list when it changes (the Credentials card rotated the key).
- */
-export function ApiKeysCard({ refreshWhen }: { refreshWhen?: unknown }) {
+/** The platform's API keys: create one (shown once), roll one with a grace period, revoke one. */
+export function ApiKeysCard({ platformId }: { platformId: string }) {
   const session = useSession();
-  const keys = useLoad(
-    async () => call<ApiKeyList>(config.apiMulti, "/api/developer/keys", { token: await session.getToken() }),
-    [session.userId, refreshWhen],
-  );
+  const queryClient = useQueryClient();
+  const queryKey = queryKeys.apiKeys(session.userId, platformId);
+  const keys = useQuery({
+    queryKey,
+    queryFn: async () => unwrap(apiMulti.GET("/api/developer/keys", { headers: bearer(await session.getToken()) })),
+  });
   const [shown, setShown] = useState<NewApiKey | RolledApiKey | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
   const noticeRef = useRef<HTMLParagraphElement>(null);
   useEffect(() => noticeRef.current?.focus(), [notice]);
-  const act = async (action: () => Promise<unknown>): Promise<boolean> => {
-    setError(null);
-    setNotice(null);
+  const change = useMutation({
+    mutationFn: async (action: KeyAction): Promise<KeyOutcome> => {
+      const headers = bearer(await session.getToken());
+      switch (action.kind) {
+        case "create":
+          return { kind: "issued", key: await unwrap(apiMulti.POST("/api/developer/keys", { headers, body: action.wanted })) };
+        case "roll":
+          return {
+            kind: "issued",
+            key: await unwrap(
+              apiMulti.POST("/api/developer/keys/{keyId}/roll", {
+                headers,
+                params: { path: { keyId: action.key.id } },
+                body: { gracePeriodSeconds: action.gracePeriodSeconds },
+              }),
+            ),
+          };
+        case "revoke":
+          await unwrap(apiMulti.DELETE("/api/developer/keys/{keyId}", { headers, params: { path: { keyId: action.key.id } } }));
+          return { kind: "revoked", key: action.key };
+      }
+    },
+    onMutate: () => setNotice(null),
+    onSuccess: async (outcome) => {
+      if (outcome.kind === "issued") {
+        setShown(outcome.key);
+      } else {
+        setShown((current) => (current?.id === outcome.key.id ? null : current));
+        setNotice(`Revoked “${outcome.key.name}”: calls with it are refused.`);
+      }
+      await queryClient.invalidateQueries({ queryKey });
+    },
+  });
+  /** Whether the change went through (its error, if any, is shown below the list). */
+  const act = async (action: KeyAction): Promise<boolean> => {
     try {
-      await action();
-      keys.reload();
+      await change.mutateAsync(action);
       return true;
-    } catch (failure) {
-      setError((failure as ApiError).message);
+    } catch {
       return false;
     }
   };
-  const request = async <T,>(path: string, method: string, body?: unknown) =>
-    call<T>(config.apiMulti, `/api/developer/keys${path}`, { method, token: await session.getToken(), body });
-  const create = (wanted: Wanted) => act(async () => setShown(await request<NewApiKey>("", "POST", wanted)));
-  const roll = (key: ApiKey, gracePeriodSeconds: number) =>
-    act(async () => setShown(await request<RolledApiKey>(`/${key.id}/roll`, "POST", { gracePeriodSeconds })));
-  const revoke = (key: ApiKey) =>
-    act(async () => {
-      await request(`/${key.id}`, "DELETE");
-      if (shown?.id === key.id) setShown(null);
-      setNotice(`Revoked “${key.name}”: calls with it are refused.`);
-    });
+  const create = (wanted: Wanted) => act({ kind: "create", wanted });
+  const roll = (key: ApiKey, gracePeriodSeconds: number) => act({ kind: "roll", key, gracePeriodSeconds });
+  const revoke = (key: ApiKey) => act({ kind: "revoke", key });
   const list = keys.data?.keys ?? [];
   const active = list.filter((key) => statusOf(key) === "active").length;
   const max = keys.data?.maxActiveKeys;
+  const precision = keys.data?.lastUsedPrecisionSeconds;
   return (
     <section className="card" aria-labelledby="api-keys-title">
       <h2 id="api-keys-title">API keys</h2>
       <p className="hint">
         Give each server its own key, so one can be rolled or revoked without touching the others.
       </p>
-      {keys.loading && !keys.data && <p role="status">Loading API keys…</p>}
-      {keys.error && <p className="error" role="alert">{keys.error.message}</p>}
+      <QueryStatus query={keys} loading="Loading API keys…" what="API keys" />
       {shown && <ShownKey key={shown.id} issued={shown} onHide={() => setShown(null)} />}
       {notice && <p className="notice" role="status" tabIndex={-1} ref={noticeRef}>{notice}</p>}
-      {list.length === 0 && !keys.loading && <p className="empty">No API keys yet.</p>}
+      {keys.isSuccess && list.length === 0 && <p className="empty">No API keys yet.</p>}
       {list.length > 0 && (
         <div className="table-scroll">
           <table data-testid="api-keys">
             <caption className="hint">
               {max ? `${active} of ${max} active keys, newest first.` : "Newest first."}
-              {keys.data ? ` Last use is recorded to within ${keys.data.lastUsedPrecisionSeconds} seconds.` : ""}
+              {precision ? ` Last use is recorded to within ${precision} seconds.` : ""}
             </caption>
             <thead>
               <tr>
@@ -102,7 +132,7 @@ export function ApiKeysCard({ refreshWhen }: { refreshWhen?: unknown }) {
       {max !== undefined && active >= max && (
         <p className="hint">You have {max} active keys, the most allowed: revoke one to create another.</p>
       )}
-      {error && <p className="error" role="alert" data-testid="api-key-error">{error}</p>}
+      <ErrorAlert error={change.error} testId="api-key-error" />
       <CreateKeyForm onCreate={create} />
     </section>
   );
@@ -121,7 +151,7 @@ function ShownKey({ issued, onHide }: { issued: NewApiKey | RolledApiKey; onHide
       setCopied("Could not copy: select the key and copy it by hand.");
     }
   };
-  const oldKeyUntil = "previousKey" in issued ? issued.previousKey.expiresAt : null;
+  const oldKeyUntil = "previousKey" in issued ? (issued.previousKey.expiresAt ?? null) : null;
   return (
     <div className="secret" role="alert" data-testid="new-key">
       <p><strong>Copy the key “{issued.name}” now: it is shown only once.</strong></p>

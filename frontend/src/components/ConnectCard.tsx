@@ -1,31 +1,33 @@
-import { useState } from "react";
+import { useMutation, useQuery } from "@tanstack/react-query";
 import { useSession } from "../auth/context";
-import { ApiError, call, type ConnectionStatus } from "../api";
+import { bearer, oauthApi, unwrap } from "../client";
 import { config } from "../config";
-import { useLoad } from "../useLoad";
+import { queryKeys } from "../hooks/queryKeys";
+import { ErrorAlert, QueryStatus } from "./QueryStatus";
 
+type Provider = "stripe" | "github";
+
+/** The developer's Stripe and GitHub connections; connecting leaves for the provider's consent. */
 export function ConnectCard() {
   const session = useSession();
-  const status = useLoad(
-    async () => call<ConnectionStatus>(config.oauthApi, "/status", { token: await session.getToken() }),
-    [session.userId],
-  );
-  const [error, setError] = useState<string | null>(null);
-  const connect = async (provider: "stripe" | "github") => {
-    setError(null);
-    try {
-      const { ticket } = await call<{ ticket: string }>(config.oauthApi, "/connect/ticket", { method: "POST", token: await session.getToken() });
-      window.location.assign(`${config.oauthApi}/${provider}/connect?ticket=${encodeURIComponent(ticket)}`);
-    } catch (failure) {
-      setError((failure as ApiError).message);
-    }
-  };
+  const status = useQuery({
+    queryKey: queryKeys.connections(session.userId),
+    queryFn: async () => unwrap(oauthApi.GET("/status", { headers: bearer(await session.getToken()) })),
+  });
+  // a one-time ticket stands in for the session token on the provider's redirect
+  const connect = useMutation({
+    mutationFn: async (provider: Provider) => {
+      const { ticket } = await unwrap(oauthApi.POST("/connect/ticket", { headers: bearer(await session.getToken()) }));
+      return { provider, ticket };
+    },
+    onSuccess: ({ provider, ticket }) =>
+      window.location.assign(`${config.oauthApi}/${provider}/connect?ticket=${encodeURIComponent(ticket)}`),
+  });
   const data = status.data;
   return (
     <section className="card" aria-labelledby="connect-title">
       <h2 id="connect-title">Connections</h2>
-      {status.loading && !data && <p role="status">Loading connections…</p>}
-      {status.error && <p className="error" role="alert">{status.error.message}</p>}
+      <QueryStatus query={status} loading="Loading connections…" what="connections" />
       {data && (
         <ul className="connections">
           <li>
@@ -33,7 +35,9 @@ export function ConnectCard() {
             {data.stripe.connected ? (
               <strong data-testid="stripe-connected">connected ({data.stripe.accountId})</strong>
             ) : (
-              <button data-testid="connect-stripe" onClick={() => connect("stripe")}>Connect Stripe</button>
+              <button data-testid="connect-stripe" disabled={connect.isPending} onClick={() => connect.mutate("stripe")}>
+                Connect Stripe
+              </button>
             )}
           </li>
           <li>
@@ -41,12 +45,14 @@ export function ConnectCard() {
             {data.github.connected ? (
               <strong>connected as {data.github.login}</strong>
             ) : (
-              <button className="secondary" onClick={() => connect("github")}>Connect GitHub</button>
+              <button className="secondary" disabled={connect.isPending} onClick={() => connect.mutate("github")}>
+                Connect GitHub
+              </button>
             )}
           </li>
         </ul>
       )}
-      {error && <p className="error" role="alert">{error}</p>}
+      <ErrorAlert error={connect.error} />
     </section>
   );
 }

@@ -1,30 +1,41 @@
+import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { useSession } from "../auth/context";
-import { ApiError, call, type Credentials, type IssuedKey } from "../api";
-import { config } from "../config";
-import type { Loaded } from "../useLoad";
+import { bearer, frontAuthApi, unwrap, type FrontAuthReply } from "../client";
+import { queryKeys } from "../hooks/queryKeys";
+import { useCredentials } from "../hooks/useCredentials";
+import { ErrorAlert, QueryStatus } from "./QueryStatus";
 
-export function CredentialsCard({ credentials }: { credentials: Loaded<Credentials> }) {
+type IssuedKey = FrontAuthReply<"post_generate_credentials"> | FrontAuthReply<"post_rotate_key">;
+
+/** The platform id and key prefix; generate them once, rotate the key (shown once each time). */
+export function CredentialsCard() {
   const session = useSession();
-  const [shown, setShown] = useState<IssuedKey | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const queryClient = useQueryClient();
+  const credentials = useCredentials();
   const [copied, setCopied] = useState(false);
-  const issue = async (path: string) => {
-    setError(null);
-    try {
-      setShown(await call<IssuedKey>(config.frontAuthApi, path, { method: "POST", token: await session.getToken() }));
+  const issue = useMutation({
+    mutationFn: async (which: "generate" | "rotate"): Promise<IssuedKey> => {
+      const headers = bearer(await session.getToken());
+      return which === "generate"
+        ? unwrap(frontAuthApi.POST("/generate-credentials", { headers }))
+        : unwrap(frontAuthApi.POST("/rotate-key", { headers }));
+    },
+    onSuccess: async () => {
       setCopied(false);
-      credentials.reload();
-    } catch (failure) {
-      setError((failure as ApiError).message);
-    }
-  };
+      // the platform's key list changed too (the key is one of them)
+      await Promise.all([
+        queryClient.invalidateQueries({ queryKey: queryKeys.credentials(session.userId) }),
+        queryClient.invalidateQueries({ queryKey: queryKeys.developer(session.userId) }),
+      ]);
+    },
+  });
+  const shown = issue.data;
   const data = credentials.data;
   return (
     <section className="card" aria-labelledby="credentials-title">
       <h2 id="credentials-title">Credentials</h2>
-      {credentials.loading && !data && <p role="status">Loading credentials…</p>}
-      {credentials.error && <p className="error" role="alert">{credentials.error.message}</p>}
+      <QueryStatus query={credentials} loading="Loading credentials…" what="your credentials" />
       {shown && (
         <div className="secret" role="alert">
           <p><strong>Copy your API key now: it is shown only once.</strong></p>
@@ -43,16 +54,25 @@ export function CredentialsCard({ credentials }: { credentials: Loaded<Credentia
         <>
           <p>Platform ID <code data-testid="platform-id">{data.platformId}</code></p>
           <p>API key <code data-testid="key-prefix">{data.keyPrefix}…</code></p>
-          <button className="secondary" onClick={() => window.confirm("Rotate the key? The current key stops working at once.") && issue("/rotate-key")}>
+          <button
+            className="secondary"
+            disabled={issue.isPending}
+            onClick={() => window.confirm("Rotate the key? The current key stops working at once.") && issue.mutate("rotate")}
+          >
             Rotate key
           </button>
         </>
       ) : (
-        !credentials.loading && (
-          <button data-testid="generate" onClick={() => issue("/generate-credentials")}>Generate platform ID and API key</button>
+        data === null && (
+          <>
+            <p className="empty">No credentials yet.</p>
+            <button data-testid="generate" disabled={issue.isPending} onClick={() => issue.mutate("generate")}>
+              Generate platform ID and API key
+            </button>
+          </>
         )
       )}
-      {error && <p className="error" role="alert">{error}</p>}
+      <ErrorAlert error={issue.error} />
     </section>
   );
 }

@@ -1,39 +1,48 @@
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
 import { useSession } from "../auth/context";
-import { ApiError, call, type Tier, type TierList } from "../api";
-import { config } from "../config";
-import { useLoad } from "../useLoad";
+import { apiMulti, bearer, unwrap, type ApiMultiReply } from "../client";
+import { problemsOf } from "../hooks/errors";
+import { queryKeys } from "../hooks/queryKeys";
+import { QueryStatus } from "./QueryStatus";
 
+type TierList = ApiMultiReply<"get_api_tiers">;
+type Tier = TierList["tiers"][number];
+
+/** The tiers the developer's end users subscribe to (edited here, published on /p/:platformId). */
 export function TiersCard({ platformId }: { platformId: string }) {
   const session = useSession();
-  const stored = useLoad(() => call<TierList>(config.apiMulti, `/api/tiers?platformId=${platformId}`), [platformId]);
+  const queryClient = useQueryClient();
+  const queryKey = queryKeys.tiers(platformId);
+  const stored = useQuery({
+    queryKey,
+    queryFn: () => unwrap(apiMulti.GET("/api/tiers", { params: { query: { platformId } } })),
+  });
   const [tiers, setTiers] = useState<Tier[]>([]);
-  const [problems, setProblems] = useState<string[]>([]);
-  const [saved, setSaved] = useState(false);
   useEffect(() => setTiers(stored.data?.tiers ?? []), [stored.data]);
+  const save = useMutation({
+    mutationFn: async (edited: Tier[]) => {
+      // currency and overage are not edited here: they are sent back as they were loaded
+      const body = edited.map(({ name, limit, rateLimit, priceCents, currency, stripePriceId, default: isDefault, overage }) => ({
+        name, limit, rateLimit, priceCents, currency, stripePriceId: stripePriceId || null, default: Boolean(isDefault), overage,
+      }));
+      return unwrap(apiMulti.PUT("/api/developer/tiers", { headers: bearer(await session.getToken()), body: { tiers: body } }));
+    },
+    onSuccess: async (reply: TierList) => {
+      queryClient.setQueryData(queryKey, reply);
+      setTiers(reply.tiers);
+      await queryClient.invalidateQueries({ queryKey });
+    },
+  });
   const update = (index: number, change: Partial<Tier>) =>
     setTiers((all) => all.map((tier, i) => (i === index ? { ...tier, ...change } : tier)));
-  const save = async () => {
-    setProblems([]);
-    setSaved(false);
-    try {
-      const body = tiers.map(({ name, limit, rateLimit, priceCents, stripePriceId, default: isDefault }) => ({
-        name, limit, rateLimit, priceCents, stripePriceId: stripePriceId || null, default: Boolean(isDefault),
-      }));
-      await call(config.apiMulti, "/api/developer/tiers", { method: "PUT", token: await session.getToken(), body: { tiers: body } });
-      setSaved(true);
-      stored.reload();
-    } catch (failure) {
-      const error = failure as ApiError;
-      setProblems(Array.isArray(error.body.problems) ? (error.body.problems as string[]) : [error.message]);
-    }
-  };
   const number = (value: string) => (value === "" ? 0 : Number(value));
+  const problems = save.isError ? problemsOf(save.error) : [];
   return (
     <section className="card" aria-labelledby="tiers-title">
       <h2 id="tiers-title">Pricing tiers for your users</h2>
-      {stored.loading && !stored.data && <p role="status">Loading tiers…</p>}
-      {stored.error && <p className="error" role="alert">{stored.error.message}</p>}
+      <QueryStatus query={stored} loading="Loading tiers…" what="tiers" />
+      {stored.isSuccess && tiers.length === 0 && <p className="empty">No tiers yet: add one.</p>}
       <div className="tier-editor">
         {tiers.map((tier, index) => (
           <fieldset key={index} data-testid={`tier-${index}`}>
@@ -44,19 +53,23 @@ export function TiersCard({ platformId }: { platformId: string }) {
             <label>Price (cents) <input aria-label={`Tier ${index + 1} price`} type="number" value={tier.priceCents ?? 0} onChange={(e) => update(index, { priceCents: number(e.target.value) })} /></label>
             <label>Stripe price <input aria-label={`Tier ${index + 1} Stripe price`} value={tier.stripePriceId ?? ""} onChange={(e) => update(index, { stripePriceId: e.target.value })} /></label>
             <label className="inline"><input type="radio" name="default-tier" checked={Boolean(tier.default)} onChange={() => setTiers((all) => all.map((t, i) => ({ ...t, default: i === index })))} /> Default</label>
-            <button className="secondary" onClick={() => setTiers((all) => all.filter((_, i) => i !== index))}>Remove</button>
+            <button className="secondary" onClick={() => setTiers((all) => all.filter((_, i) => i !== index))}>
+              Remove<span className="visually-hidden"> tier {index + 1}</span>
+            </button>
           </fieldset>
         ))}
       </div>
       <div className="actions">
         <button className="secondary" onClick={() => setTiers((all) => [...all, { name: "", limit: 100, rateLimit: 100, priceCents: 0, default: all.length === 0 }])}>Add tier</button>
-        <button data-testid="save-tiers" onClick={save}>Save tiers</button>
+        <button data-testid="save-tiers" disabled={save.isPending} onClick={() => save.mutate(tiers)}>Save tiers</button>
       </div>
-      {saved && <p className="notice" role="status">Saved.</p>}
+      {save.isSuccess && <p className="notice" role="status">Saved.</p>}
       {problems.length > 0 && (
-        <ul className="error" role="alert" data-testid="tier-problems">
-          {problems.map((problem) => <li key={problem}>{problem}</li>)}
-        </ul>
+        <div className="error" role="alert" data-testid="tier-problems">
+          <ul>
+            {problems.map((problem) => <li key={problem}>{problem}</li>)}
+          </ul>
+        </div>
       )}
     </section>
   );

@@ -1,49 +1,85 @@
-import { useEffect, useState } from "react";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
 import { useSession } from "../auth/context";
-import { ApiError, call, type WebhookDelivery, type WebhookDeliveryList, type WebhookEndpoint } from "../api";
-import { config } from "../config";
+import { apiMulti, bearer, unwrap, type ApiMultiReply } from "../client";
+import { queryKeys } from "../hooks/queryKeys";
+import { ErrorAlert, QueryStatus } from "./QueryStatus";
+import type { WebhookEndpoint } from "./WebhooksCard";
+
+type DeliveryList = ApiMultiReply<"get_api_developer_webhooks_endpointId_deliveries">;
 
 const POLL_MS = 2000; // while a delivery is still pending, how often the list refreshes
 
-/** One endpoint's latest deliveries: send a test, see each attempt's outcome, retry one. */
-export function WebhookDeliveries({ endpoint, onError }: { endpoint: WebhookEndpoint; onError: (message: string) => void }) {
+const isPending = (list: DeliveryList | undefined) =>
+  list?.deliveries?.some((delivery) => delivery.state === "pending") ?? false;
+
+/** One endpoint's latest deliveries (loaded on demand): send a test, see each attempt, retry one. */
+export function WebhookDeliveries({ platformId, endpoint }: { platformId: string; endpoint: WebhookEndpoint }) {
   const session = useSession();
-  const [deliveries, setDeliveries] = useState<WebhookDelivery[] | null>(null);
-  const path = `/api/developer/webhooks/${endpoint.id}`;
-  const request = async (suffix: string, method = "GET") =>
-    call<WebhookDeliveryList & WebhookDelivery>(config.apiMulti, `${path}${suffix}`, { method, token: await session.getToken() });
-  const load = async () => setDeliveries((await request("/deliveries")).deliveries);
-  const run = async (action: () => Promise<unknown>) => {
-    try {
-      await action();
-      await load();
-    } catch (failure) {
-      onError((failure as ApiError).message);
-    }
-  };
-  const pending = deliveries?.some((delivery) => delivery.state === "pending") ?? false;
-  useEffect(() => {
-    if (!pending) return;
-    const timer = window.setTimeout(() => run(async () => undefined), POLL_MS);
-    return () => window.clearTimeout(timer);
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [deliveries]);
+  const queryClient = useQueryClient();
+  const [shown, setShown] = useState(false);
+  const queryKey = queryKeys.deliveries(session.userId, platformId, endpoint.id);
+  const path = { endpointId: endpoint.id };
+  const deliveries = useQuery({
+    queryKey,
+    queryFn: async () =>
+      unwrap(
+        apiMulti.GET("/api/developer/webhooks/{endpointId}/deliveries", {
+          headers: bearer(await session.getToken()),
+          params: { path },
+        }),
+      ),
+    enabled: shown,
+    refetchInterval: (query) => (isPending(query.state.data) ? POLL_MS : false),
+  });
+  const action = useMutation({
+    mutationFn: async (what: { kind: "test" } | { kind: "retry"; deliveryId: string }) => {
+      const headers = bearer(await session.getToken());
+      return what.kind === "test"
+        ? unwrap(apiMulti.POST("/api/developer/webhooks/{endpointId}/test", { headers, params: { path } }))
+        : unwrap(
+            apiMulti.POST("/api/developer/webhooks/{endpointId}/deliveries/{deliveryId}/retry", {
+              headers,
+              params: { path: { ...path, deliveryId: what.deliveryId } },
+            }),
+          );
+    },
+    onSuccess: async () => {
+      setShown(true);
+      await queryClient.invalidateQueries({ queryKey });
+    },
+  });
+  const list = shown ? deliveries.data?.deliveries : undefined;
+  const pending = isPending(deliveries.data);
   return (
     <>
       <div className="actions">
-        <button className="secondary" data-testid="send-test" onClick={() => run(() => request("/test", "POST"))}>Send test event</button>
-        <button className="secondary" onClick={() => run(async () => undefined)}>{deliveries ? "Refresh deliveries" : "Show deliveries"}</button>
+        <button className="secondary" data-testid="send-test" disabled={action.isPending} onClick={() => action.mutate({ kind: "test" })}>
+          Send test event
+        </button>
+        <button
+          className="secondary"
+          disabled={deliveries.isFetching}
+          onClick={() => (shown ? deliveries.refetch() : setShown(true))}
+        >
+          {list ? "Refresh deliveries" : "Show deliveries"}
+        </button>
       </div>
-      {deliveries && deliveries.length === 0 && <p className="empty">No deliveries yet.</p>}
-      {deliveries && deliveries.length > 0 && (
+      {shown && <QueryStatus query={deliveries} loading="Loading deliveries…" what="deliveries" />}
+      <ErrorAlert error={action.error} />
+      {list && list.length === 0 && <p className="empty">No deliveries yet.</p>}
+      {list && list.length > 0 && (
         <div className="table-scroll">
           <table data-testid="deliveries">
             <caption className="hint">Latest deliveries to this endpoint{pending ? " (refreshing while pending)" : ""}</caption>
             <thead>
-              <tr><th>Event</th><th>State</th><th>Attempts</th><th>Last status</th><th>Next attempt</th><th><span className="visually-hidden">Action</span></th></tr>
+              <tr>
+                <th scope="col">Event</th><th scope="col">State</th><th scope="col">Attempts</th><th scope="col">Last status</th>
+                <th scope="col">Next attempt</th><th scope="col"><span className="visually-hidden">Action</span></th>
+              </tr>
             </thead>
             <tbody>
-              {deliveries.map((delivery) => (
+              {list.map((delivery) => (
                 <tr key={delivery.id}>
                   <td><code title={delivery.eventId}>{delivery.type}</code></td>
                   <td data-testid="delivery-state">{delivery.state}</td>
@@ -52,7 +88,11 @@ export function WebhookDeliveries({ endpoint, onError }: { endpoint: WebhookEndp
                   <td>{delivery.nextAttemptAt ? new Date(delivery.nextAttemptAt).toLocaleString() : "–"}</td>
                   <td>
                     {delivery.state !== "pending" && (
-                      <button className="link" onClick={() => run(() => request(`/deliveries/${delivery.id}/retry`, "POST"))}>
+                      <button
+                        className="link"
+                        disabled={action.isPending}
+                        onClick={() => action.mutate({ kind: "retry", deliveryId: delivery.id })}
+                      >
                         Retry<span className="visually-hidden"> {delivery.type}</span>
                       </button>
                     )}

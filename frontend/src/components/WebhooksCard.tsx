@@ -1,53 +1,67 @@
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { useSession } from "../auth/context";
-import {
-  ApiError,
-  call,
-  WEBHOOK_EVENT_TYPES,
-  type NewWebhookEndpoint,
-  type WebhookEndpoint,
-  type WebhookEndpointList,
-} from "../api";
-import { config } from "../config";
-import { useLoad } from "../useLoad";
+import { apiMulti, bearer, unwrap, type ApiMultiReply } from "../client";
+import { queryKeys } from "../hooks/queryKeys";
+import { ErrorAlert, QueryStatus } from "./QueryStatus";
 import { WebhookDeliveries } from "./WebhookDeliveries";
 
+type NewWebhookEndpoint = ApiMultiReply<"post_api_developer_webhooks">;
+export type WebhookEndpoint = NonNullable<ApiMultiReply<"get_api_developer_webhooks">["endpoints"]>[number];
+type WebhookEventType = NewWebhookEndpoint["events"][number];
+
+/** The event types an endpoint can subscribe to (all of them by default). */
+const WEBHOOK_EVENT_TYPES: readonly WebhookEventType[] = [
+  "usage.threshold_crossed",
+  "usage.limit_reached",
+  "credits.low",
+  "subscription.updated",
+];
+
+type WantedEndpoint = { url: string; events: WebhookEventType[]; description: string };
+
 /** The developer's webhook endpoints: add one (its signing secret is shown once), test, delete. */
-export function WebhooksCard() {
+export function WebhooksCard({ platformId }: { platformId: string }) {
   const session = useSession();
-  const endpoints = useLoad(
-    async () => call<WebhookEndpointList>(config.apiMulti, "/api/developer/webhooks", { token: await session.getToken() }),
-    [session.userId],
-  );
+  const queryClient = useQueryClient();
+  const queryKey = queryKeys.webhooks(session.userId, platformId);
+  const endpoints = useQuery({
+    queryKey,
+    queryFn: async () => unwrap(apiMulti.GET("/api/developer/webhooks", { headers: bearer(await session.getToken()) })),
+  });
   const [created, setCreated] = useState<NewWebhookEndpoint | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const act = async (action: () => Promise<unknown>): Promise<boolean> => {
-    setError(null);
-    try {
-      await action();
-      endpoints.reload();
-      return true;
-    } catch (failure) {
-      setError((failure as ApiError).message);
-      return false;
-    }
-  };
-  const add = (wanted: WantedEndpoint) =>
-    act(async () =>
-      setCreated(
-        await call<NewWebhookEndpoint>(config.apiMulti, "/api/developer/webhooks", {
-          method: "POST",
-          token: await session.getToken(),
+  const add = useMutation({
+    mutationFn: async (wanted: WantedEndpoint) =>
+      unwrap(
+        apiMulti.POST("/api/developer/webhooks", {
+          headers: bearer(await session.getToken()),
           body: wanted.description ? wanted : { url: wanted.url, events: wanted.events },
         }),
       ),
-    );
-  const remove = (endpoint: WebhookEndpoint) =>
-    window.confirm(`Delete the endpoint ${endpoint.url}? Events owed to it are dropped.`) &&
-    act(async () => {
-      await call(config.apiMulti, `/api/developer/webhooks/${endpoint.id}`, { method: "DELETE", token: await session.getToken() });
-      if (created?.id === endpoint.id) setCreated(null);
-    });
+    onMutate: (): void => remove.reset(),
+    onSuccess: async (endpoint) => {
+      setCreated(endpoint);
+      await queryClient.invalidateQueries({ queryKey });
+    },
+  });
+  const remove = useMutation({
+    mutationFn: async (endpoint: WebhookEndpoint) =>
+      unwrap(
+        apiMulti.DELETE("/api/developer/webhooks/{endpointId}", {
+          headers: bearer(await session.getToken()),
+          params: { path: { endpointId: endpoint.id } },
+        }),
+      ),
+    onMutate: (): void => add.reset(),
+    onSuccess: async (_, endpoint) => {
+      setCreated((current) => (current?.id === endpoint.id ? null : current));
+      queryClient.removeQueries({ queryKey: queryKeys.deliveries(session.userId, platformId, endpoint.id) });
+      await queryClient.invalidateQueries({ queryKey });
+    },
+  });
+  const confirmRemove = (endpoint: WebhookEndpoint) => {
+    if (window.confirm(`Delete the endpoint ${endpoint.url}? Events owed to it are dropped.`)) remove.mutate(endpoint);
+  };
   const list = endpoints.data?.endpoints ?? [];
   return (
     <section className="card" aria-labelledby="webhooks-title">
@@ -56,40 +70,43 @@ export function WebhooksCard() {
         Signed the <a href="https://www.standardwebhooks.com/">Standard Webhooks</a> way; failed deliveries are retried
         for a day.
       </p>
-      {endpoints.loading && !endpoints.data && <p role="status">Loading endpoints…</p>}
-      {endpoints.error && <p className="error" role="alert">{endpoints.error.message}</p>}
+      <QueryStatus query={endpoints} loading="Loading endpoints…" what="webhook endpoints" />
       {created && (
         <div className="secret" role="alert">
           <p><strong>Copy the signing secret of {created.url} now: it is shown only once.</strong></p>
           <code data-testid="webhook-secret">{created.secret}</code>
         </div>
       )}
-      {list.length === 0 && !endpoints.loading && <p className="empty">No webhook endpoints yet.</p>}
+      {list.length === 0 && endpoints.isSuccess && <p className="empty">No webhook endpoints yet.</p>}
       {list.map((endpoint) => (
-        <article key={endpoint.id} className="endpoint" data-testid="webhook-endpoint">
-          <h3><code>{endpoint.url}</code></h3>
+        <article key={endpoint.id} className="endpoint" data-testid="webhook-endpoint" aria-labelledby={`endpoint-${endpoint.id}`}>
+          <h3 id={`endpoint-${endpoint.id}`}><code>{endpoint.url}</code></h3>
           <p className="hint">{endpoint.description ? `${endpoint.description} · ` : ""}{endpoint.events.join(", ")}</p>
-          <WebhookDeliveries endpoint={endpoint} onError={setError} />
-          <button className="secondary" onClick={() => remove(endpoint)}>Delete endpoint</button>
+          <WebhookDeliveries platformId={platformId} endpoint={endpoint} />
+          <button className="secondary" disabled={remove.isPending} onClick={() => confirmRemove(endpoint)}>
+            Delete endpoint<span className="visually-hidden"> {endpoint.url}</span>
+          </button>
         </article>
       ))}
-      {error && <p className="error" role="alert" data-testid="webhook-error">{error}</p>}
-      <AddEndpointForm onAdd={add} />
+      <ErrorAlert error={add.error ?? remove.error} testId="webhook-error" />
+      <AddEndpointForm onAdd={(wanted) => add.mutateAsync(wanted).then(() => true, () => false)} />
     </section>
   );
 }
 
-type WantedEndpoint = { url: string; events: string[]; description: string };
-
 function AddEndpointForm({ onAdd }: { onAdd: (wanted: WantedEndpoint) => Promise<boolean> }) {
   const [url, setUrl] = useState("");
   const [description, setDescription] = useState("");
-  const [events, setEvents] = useState<string[]>([...WEBHOOK_EVENT_TYPES]);
-  const toggle = (type: string) =>
+  const [events, setEvents] = useState<WebhookEventType[]>([...WEBHOOK_EVENT_TYPES]);
+  const [busy, setBusy] = useState(false);
+  const toggle = (type: WebhookEventType) =>
     setEvents((chosen) => (chosen.includes(type) ? chosen.filter((t) => t !== type) : [...chosen, type]));
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    if (await onAdd({ url: url.trim(), events, description: description.trim() })) {
+    setBusy(true);
+    const added = await onAdd({ url: url.trim(), events, description: description.trim() });
+    setBusy(false);
+    if (added) {
       setUrl("");
       setDescription("");
       setEvents([...WEBHOOK_EVENT_TYPES]);
@@ -108,7 +125,7 @@ function AddEndpointForm({ onAdd }: { onAdd: (wanted: WantedEndpoint) => Promise
           </label>
         ))}
       </fieldset>
-      <button type="submit" data-testid="add-webhook">Add endpoint</button>
+      <button type="submit" data-testid="add-webhook" disabled={busy}>Add endpoint</button>
     </form>
   );
 }

@@ -1,8 +1,9 @@
+import { useQueryClient } from "@tanstack/react-query";
 import { Link, useSearchParams } from "react-router-dom";
-import { ClerkSignIn } from "../auth/ClerkAuth";
+import { DeveloperSignIn } from "../auth/AppAuth";
 import { useSession } from "../auth/context";
-import { DevSignIn } from "../auth/DevAuth";
-import { call, type Credentials } from "../api";
+import { EndUsersCard } from "../analytics/EndUsersCard";
+import { UsageByDayCard } from "../analytics/UsageByDayCard";
 import { AlertsCard } from "../components/AlertsCard";
 import { ApiKeysCard } from "../components/ApiKeysCard";
 import { BillingUsageCard } from "../components/BillingUsageCard";
@@ -14,15 +15,14 @@ import { QuickStart } from "../components/QuickStart";
 import { StatsCard } from "../components/StatsCard";
 import { TiersCard } from "../components/TiersCard";
 import { WebhooksCard } from "../components/WebhooksCard";
-import { config, useDevAuth } from "../config";
-import { useLoad } from "../useLoad";
+import { useCredentials } from "../hooks/useCredentials";
 
 export function Dashboard() {
   const session = useSession();
   const [query] = useSearchParams();
   if (session.loading) return <main className="page"><p role="status">Loading…</p></main>;
   if (!session.signedIn) {
-    return <main className="page">{useDevAuth ? <DevSignIn /> : <ClerkSignIn />}</main>;
+    return <main className="page"><DeveloperSignIn /></main>;
   }
   return <SignedInDashboard notice={noticeFrom(query)} />;
 }
@@ -42,30 +42,34 @@ function noticeFrom(query: URLSearchParams): string | null {
 
 function SignedInDashboard({ notice }: { notice: string | null }) {
   const session = useSession();
-  const credentials = useLoad(
-    async () => call<Credentials>(config.frontAuthApi, "/get-credentials", { token: await session.getToken() }),
-    [session.userId],
-  );
+  const credentials = useCredentials();
+  const queryClient = useQueryClient();
+  const signOut = () => {
+    queryClient.clear(); // nothing of this account stays in memory
+    session.signOut();
+  };
   const platformId = credentials.data?.platformId ?? null;
   return (
     <main className="page dashboard">
       <header className="topbar">
         <h1>Dashboard</h1>
         <span className="who">{session.email}</span>
-        <button className="link" onClick={session.signOut}>Sign out</button>
+        <button className="link" onClick={signOut}>Sign out</button>
       </header>
       {notice && <p className="notice" role="status">{notice}</p>}
       <BillingUsageCard />
-      <CredentialsCard credentials={credentials} />
+      <CredentialsCard />
       {platformId ? (
         <>
-          <ApiKeysCard refreshWhen={credentials.data?.keyPrefix} />
+          <ApiKeysCard platformId={platformId} />
           <TiersCard platformId={platformId} />
           <CreditPacksCard platformId={platformId} />
-          <EndUserCreditsCard />
-          <StatsCard />
-          <WebhooksCard />
-          <AlertsCard />
+          <EndUserCreditsCard platformId={platformId} />
+          <StatsCard platformId={platformId} />
+          <UsageByDayCard platformId={platformId} />
+          <EndUsersCard platformId={platformId} />
+          <WebhooksCard platformId={platformId} />
+          <AlertsCard platformId={platformId} />
           <ConnectCard />
           <section className="card">
             <h2>Your public pricing page</h2>
@@ -74,7 +78,7 @@ function SignedInDashboard({ notice }: { notice: string | null }) {
           <QuickStart platformId={platformId} />
         </>
       ) : (
-        !credentials.loading && <p className="empty">Generate your credentials to configure tiers, see end-user stats and connect Stripe.</p>
+        credentials.isSuccess && <p className="empty">Generate your credentials to configure tiers, see end-user stats and connect Stripe.</p>
       )}
     </main>
   );
