@@ -19,7 +19,8 @@ from dreamapi.errors import bad_request
 from dreamapi.periods import Period, period_starting
 from dreamapi.ports.kv import KeyInfo
 
-_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+MONTH_PATTERN = r"^2[0-9]{3}-(0[1-9]|1[0-2])$"  # nothing was metered before 2000
+_MONTH = re.compile(MONTH_PATTERN)
 SORTS = ("usage", "tier", "percent", "credits", "user")
 MAX_PAGE_SIZE = 100
 MAX_USERS_LISTED = 10_000  # beyond this a platform needs an export, not a table
@@ -31,7 +32,7 @@ def month_of(text: str | None, current: Period) -> Period:
         return current
     match = _MONTH.match(text)
     if not match:
-        raise bad_request("'month' must be YYYY-MM", "invalid_month")
+        raise bad_request("'month' must be YYYY-MM, from 2000-01", "invalid_month")
     period = period_starting(f"{text}-01")
     if period.start > current.start:
         raise bad_request("'month' must not be after the current month", "invalid_month")

@@ -490,7 +490,7 @@ def create_app() -> App:
             "Your end users' units per day by tier for one month (default: this one), summed from "
             "each user's meter snapshot (fresh within freshWithinSeconds)",
             security=DEVELOPER,
-            parameters=(query("month", required=False, pattern=r"^\d{4}-(0[1-9]|1[0-2])$"),),
+            parameters=(query("month", required=False, pattern=analytics.MONTH_PATTERN),),
             responses={200: ("Units per day", USAGE_BY_DAY)},
         ),
     )
