@@ -88,7 +88,8 @@ DASHBOARD = obj(
                 "users": {
                     "type": "array",
                     "items": obj(
-                        {"userId": STRING, "tier": STRING, "units": INTEGER, "revenueCents": INTEGER}
+                        {"userId": STRING, "tier": STRING, "units": INTEGER, "revenueCents": INTEGER},
+                        ("userId", "tier", "units", "revenueCents"),
                     ),
                 },
             },
@@ -97,7 +98,17 @@ DASHBOARD = obj(
         "generatedAt": STRING,
         "callsShowWithinSeconds": INTEGER,
     },
-    ("platformId", "totalUsers", "totalCalls", "revenue", "endUsers", "calls"),
+    (
+        "platformId",
+        "totalUsers",
+        "totalCalls",
+        "revenue",
+        "endUsers",
+        "calls",
+        "overage",
+        "generatedAt",
+        "callsShowWithinSeconds",
+    ),
 )
 RETURN_URL = {"type": "string", "format": "uri"}
 USER_ID_PATTERN = r"^[A-Za-z0-9_.@+\-]{1,128}$"

@@ -124,7 +124,10 @@ NEW_KEY = obj(
     (*KEY["required"], "apiKey"),
 )
 ROLLED_KEY = obj(
-    {**NEW_KEY["properties"], "previousKey": obj({"id": STRING, "expiresAt": NULLABLE_STRING}, ("id",))},
+    {
+        **NEW_KEY["properties"],
+        "previousKey": obj({"id": STRING, "expiresAt": NULLABLE_STRING}, ("id", "expiresAt")),
+    },
     (*NEW_KEY["required"], "previousKey"),
 )
 KEY_LIST = obj(
@@ -134,7 +137,7 @@ KEY_LIST = obj(
         "maxActiveKeys": {"type": "integer"},
         "lastUsedPrecisionSeconds": {"type": "integer"},
     },
-    ("platformId", "keys"),
+    ("platformId", "keys", "maxActiveKeys", "lastUsedPrecisionSeconds"),
 )
 KEY_IN_PATH = path_parameter("keyId", KEY_ID_PATTERN, "An API key of your platform (its id, never the key)")
 DEVELOPER = ("apiKey", "developerSession")

@@ -121,7 +121,9 @@ ENDPOINT = obj(
     },
     ("id", "url", "events", "createdAt"),
 )
-ENDPOINT_LIST = obj({"platformId": STRING, "endpoints": {"type": "array", "items": ENDPOINT}})
+ENDPOINT_LIST = obj(
+    {"platformId": STRING, "endpoints": {"type": "array", "items": ENDPOINT}}, ("platformId", "endpoints")
+)
 NEW_ENDPOINT = obj(
     {**ENDPOINT["properties"], "secret": {"type": "string", "pattern": "^whsec_"}},
     ("id", "url", "events", "createdAt", "secret"),
@@ -139,7 +141,18 @@ DELIVERY = obj(
         "nextAttemptAt": NULLABLE_STRING,
         "createdAt": STRING,
     },
-    ("id", "eventId", "type", "state", "attempts"),
+    (
+        "id",
+        "eventId",
+        "type",
+        "state",
+        "attempts",
+        "lastStatus",
+        "lastError",
+        "lastAttemptAt",
+        "nextAttemptAt",
+        "createdAt",
+    ),
 )
 ALERTS = obj(
     {
@@ -187,10 +200,7 @@ def add_webhook_routes(router: Router) -> None:
             "Your webhook endpoints (never their secrets)",
             security=DEVELOPER,
             responses={
-                200: (
-                    "Endpoints",
-                    obj({"platformId": STRING, "endpoints": {"type": "array", "items": ENDPOINT}}),
-                ),
+                200: ("Endpoints", ENDPOINT_LIST),
                 503: UNAVAILABLE,
             },
         ),
@@ -237,7 +247,10 @@ def add_webhook_routes(router: Router) -> None:
             responses={
                 200: (
                     "Deliveries",
-                    obj({"endpointId": STRING, "deliveries": {"type": "array", "items": DELIVERY}}),
+                    obj(
+                        {"endpointId": STRING, "deliveries": {"type": "array", "items": DELIVERY}},
+                        ("endpointId", "deliveries"),
+                    ),
                 ),
                 404: NOT_FOUND,
                 503: UNAVAILABLE,

@@ -955,18 +955,18 @@ export interface operations {
                                 [key: string]: number;
                             };
                         };
-                        overage?: {
+                        overage: {
                             units: number;
                             revenueCents: number;
                             users: {
-                                userId?: string;
-                                tier?: string;
-                                units?: number;
-                                revenueCents?: number;
+                                userId: string;
+                                tier: string;
+                                units: number;
+                                revenueCents: number;
                             }[];
                         };
-                        generatedAt?: string;
-                        callsShowWithinSeconds?: number;
+                        generatedAt: string;
+                        callsShowWithinSeconds: number;
                     };
                 };
             };
@@ -1716,8 +1716,8 @@ export interface operations {
                             rolledFrom?: string | null;
                             rolledTo?: string | null;
                         }[];
-                        maxActiveKeys?: number;
-                        lastUsedPrecisionSeconds?: number;
+                        maxActiveKeys: number;
+                        lastUsedPrecisionSeconds: number;
                     };
                 };
             };
@@ -1942,7 +1942,7 @@ export interface operations {
                         warning?: string;
                         previousKey: {
                             id: string;
-                            expiresAt?: string | null;
+                            expiresAt: string | null;
                         };
                     };
                 };
@@ -2086,8 +2086,8 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        platformId?: string;
-                        endpoints?: {
+                        platformId: string;
+                        endpoints: {
                             id: string;
                             url: string;
                             events: ("usage.threshold_crossed" | "usage.limit_reached" | "credits.low" | "subscription.updated")[];
@@ -2338,19 +2338,19 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        endpointId?: string;
-                        deliveries?: {
+                        endpointId: string;
+                        deliveries: {
                             id: string;
                             eventId: string;
                             type: string;
                             /** @enum {unknown} */
                             state: "pending" | "delivered" | "failed";
                             attempts: number;
-                            lastStatus?: number | null;
-                            lastError?: string | null;
-                            lastAttemptAt?: string | null;
-                            nextAttemptAt?: string | null;
-                            createdAt?: string;
+                            lastStatus: number | null;
+                            lastError: string | null;
+                            lastAttemptAt: string | null;
+                            nextAttemptAt: string | null;
+                            createdAt: string;
                         }[];
                     };
                 };
@@ -2420,11 +2420,11 @@ export interface operations {
                         /** @enum {unknown} */
                         state: "pending" | "delivered" | "failed";
                         attempts: number;
-                        lastStatus?: number | null;
-                        lastError?: string | null;
-                        lastAttemptAt?: string | null;
-                        nextAttemptAt?: string | null;
-                        createdAt?: string;
+                        lastStatus: number | null;
+                        lastError: string | null;
+                        lastAttemptAt: string | null;
+                        nextAttemptAt: string | null;
+                        createdAt: string;
                     };
                 };
             };
