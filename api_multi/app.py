@@ -8,6 +8,7 @@ from api_multi import (
     billing_routes,
     credits_routes,
     developer,
+    portal_routes,
     tiers_routes,
     usage_routes,
     webhook_routes,
@@ -15,6 +16,7 @@ from api_multi import (
 from api_multi.developer_keys import add_key_routes
 from api_multi.developer_webhooks import add_webhook_routes
 from api_multi.scheduled_routes import add_scheduled_routes
+from dreamapi import ids
 from dreamapi.app import App
 from dreamapi.health import add_health_route
 from dreamapi.openapi import (
@@ -391,6 +393,30 @@ def create_app() -> App:
             body=obj({"returnUrl": RETURN_URL}),
             body_required=False,
             responses={200: ("Portal", URL_REPLY)},
+        ),
+    )
+    router.add(
+        "POST",
+        "/api/portal/join",
+        portal_routes.join_platform,
+        Operation(
+            "An end user of the shared customer Clerk app joins a platform's portal: their account's "
+            "publicMetadata.platformId is set (once), so their next session token names the platform",
+            security=("endUserSession",),
+            body=obj({"platformId": {"type": "string", "pattern": ids.PLATFORM_ID.pattern}}, ("platformId",)),
+            responses={
+                200: (
+                    "Joined (joined: false when the account already belonged to it)",
+                    obj(
+                        {"platformId": STRING, "userId": STRING, "joined": BOOLEAN},
+                        ("platformId", "userId", "joined"),
+                    ),
+                ),
+                404: ("No such platform", ERROR),
+                409: ("The account belongs to another platform", ERROR),
+                502: ("Clerk could not be reached; nothing changed", ERROR),
+                503: ("Portal sign-up is not configured", ERROR),
+            },
         ),
     )
     router.add(

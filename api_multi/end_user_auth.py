@@ -26,7 +26,8 @@ class EndUser:
     mode: str
 
 
-def _metadata(claims: dict[str, Any]) -> dict[str, Any]:
+def metadata_of(claims: dict[str, Any]) -> dict[str, Any]:
+    """The public metadata a session token of the customer app carries."""
     for name in ("publicMetadata", "public_metadata", "metadata"):
         value = claims.get(name)
         if isinstance(value, dict):
@@ -54,7 +55,7 @@ async def authenticate_end_user(request: Request, services: Services) -> EndUser
         return EndUser(platform_id, user_id, plan, API_KEY)
     config = ClerkConfig.of(services, "CUSTOMER_CLERK")
     claims = await verify_session_token(token, config, services.http, services.rs256)
-    metadata = _metadata(claims)
+    metadata = metadata_of(claims)
     platform_id = metadata.get("platformId") or claims.get("platformId")
     if not isinstance(platform_id, str) or not ids.is_platform_id(platform_id):
         raise forbidden("Token carries no valid platformId in publicMetadata", "no_platform")

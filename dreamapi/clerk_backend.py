@@ -14,15 +14,44 @@ logger = logging.getLogger("dreamapi.clerk")
 DEFAULT_CLERK_API_URL = "https://api.clerk.com"
 
 
+def configured(env: Mapping[str, str], app: str = "CLERK") -> bool:
+    """Whether the Backend API of the Clerk app `app` (CLERK, CUSTOMER_CLERK) can be called."""
+    return bool(env.get(f"{app}_SECRET_KEY"))
+
+
+def _api(env: Mapping[str, str], app: str) -> tuple[str, str]:
+    base = (env.get(f"{app}_API_URL") or DEFAULT_CLERK_API_URL).rstrip("/")
+    return base, env.get(f"{app}_SECRET_KEY") or ""
+
+
+async def public_metadata(
+    env: Mapping[str, str], http: HttpClient, user_id: str, app: str = "CLERK"
+) -> dict[str, Any] | None:
+    """The user's public metadata as Clerk holds it now; None when Clerk cannot say."""
+    base, secret = _api(env, app)
+    if not secret:
+        return None
+    try:
+        reply = await http.fetch(
+            f"{base}/v1/users/{quote(user_id, safe='')}", headers={"authorization": f"Bearer {secret}"}
+        )
+        if reply.status >= 300:
+            logger.warning("Clerk user read for %s failed with status %s", user_id, reply.status)
+            return None
+        metadata = json.loads(reply.body).get("public_metadata")
+    except (OutboundError, ValueError, AttributeError):
+        logger.warning("Clerk user read for %s failed: unreachable or malformed", user_id)
+        return None
+    return metadata if isinstance(metadata, dict) else {}
+
+
 async def merge_public_metadata(
-    env: Mapping[str, str], http: HttpClient, user_id: str, metadata: dict[str, Any]
+    env: Mapping[str, str], http: HttpClient, user_id: str, metadata: dict[str, Any], app: str = "CLERK"
 ) -> bool:
-    """Merges into the user's public metadata; False when not configured or Clerk refused.
-    Our KV stays the source of truth for limits, so a failure here is logged, not raised."""
-    secret = env.get("CLERK_SECRET_KEY")
+    """Merges into the user's public metadata; False when not configured or Clerk refused."""
+    base, secret = _api(env, app)
     if not secret:
         return False
-    base = (env.get("CLERK_API_URL") or DEFAULT_CLERK_API_URL).rstrip("/")
     try:
         reply = await http.fetch(
             f"{base}/v1/users/{quote(user_id, safe='')}/metadata",

@@ -118,6 +118,8 @@ def local_worker_vars(
         "api_multi": {
             "CUSTOMER_CLERK_JWKS_URL": f"{customer_identity_url}/.well-known/jwks.json",
             "CUSTOMER_CLERK_ISSUER": customer_identity_url,
+            "CUSTOMER_CLERK_API_URL": customer_identity_url,
+            "CUSTOMER_CLERK_SECRET_KEY": "sk_test_customer_clerk_local_stand_in",
             "STRIPE_WEBHOOK_SECRET": stripe_standin.DEFAULT_CONNECT_WEBHOOK_SECRET,
             "CRON_SECRET": cron_standin.LOCAL_CRON_SECRET,
         },

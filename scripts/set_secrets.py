@@ -36,6 +36,7 @@ REQUIRED: dict[str, tuple[tuple[str, bool], ...]] = {
     "api_multi": (
         *((name, False) for name in CLERK_APP),  # developers' dashboard calls its developer routes
         *((f"CUSTOMER_{name}", False) for name in CLERK_APP),
+        ("CUSTOMER_CLERK_SECRET_KEY", True),  # end users joining a portal (publicMetadata.platformId)
         ("STRIPE_SECRET_KEY", True),
         ("STRIPE_WEBHOOK_SECRET", True),
     ),

@@ -96,8 +96,11 @@ class IdentityProvider:
             claims["plan"] = plan  # the spec's `dream-api` JWT template claim
         if email is not None:
             claims["email"] = email
-        if public_metadata is not None:
-            claims["publicMetadata"] = public_metadata
+        # as a session token customised with {"publicMetadata": "{{user.public_metadata}}"}: what
+        # the Backend API stored for the user, unless the caller names the metadata itself
+        stored = self.public_metadata.get(sub)
+        if public_metadata is not None or stored:
+            claims["publicMetadata"] = public_metadata if public_metadata is not None else stored
         claims.update(extra_claims or {})
         return jwt.encode(claims, self.private_key, algorithm="RS256", headers={"kid": self.kid})
 

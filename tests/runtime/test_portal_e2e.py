@@ -139,8 +139,11 @@ def test_end_user_journey(
     connected_platform: tuple[str, str],
 ) -> None:
     platform_id, api_key = connected_platform
-    tab = Tab(browser)
+    # a new account's first read is 403 no_platform: the portal then joins it to this platform
+    tab = Tab(browser, expected_statuses=(403,))
     page = tab.page
+    joins: list[int] = []
+    page.on("response", lambda r: joins.append(r.status) if r.url.endswith("/api/portal/join") else None)
 
     # signed out: the plans, with prices, and the sign-in
     page.goto(f"{dashboard}/p/{platform_id}")
@@ -159,6 +162,8 @@ def test_end_user_journey(
     expect(page.get_by_test_id("current-tier")).to_have_text("free")
     expect(page.get_by_test_id("usage-remaining")).to_have_text("5")
     expect(page.get_by_text("No usage yet this month.")).to_be_visible()
+    assert joins == [200]  # joined once; the account's next tokens name the platform
+    assert platform.customer_identity.public_metadata[end_user_id(email)] == {"platformId": platform_id}
     tab.screens("portal-signed-in-empty")
 
     # the developer's server meters calls for that user; after a reload the portal shows them
@@ -217,22 +222,19 @@ def test_a_platform_without_stripe_and_another_platforms_user(
             {"name": "pro", "limit": 50, "priceCents": 500, "stripePriceId": "price_not_connected"},
         ]
         assert put_tiers(api_multi, api_key, tiers).status_code == 200
-    tab = Tab(browser, expected_statuses=(409,))
+    tab = Tab(browser, expected_statuses=(403,))  # the new account's first read, before it joins
     page = tab.page
     page.goto(f"{dashboard}/p/{platform_id}")
     sign_in(page, f"fan-{secrets.token_hex(4)}@example.com")
     upgrade = page.get_by_role("button", name="Upgrade to pro")
     expect(upgrade).to_be_visible()
-    if upgrade.is_enabled():  # /api/tiers does not say (yet) whether Stripe is connected: ask checkout
-        upgrade.click()
-        expect(page.get_by_test_id("plans-error")).to_contain_text(NO_PAYMENTS)
-    else:
-        expect(page.get_by_test_id("payments-off")).to_contain_text(NO_PAYMENTS)
-    expect(page.get_by_text(NO_PAYMENTS).first).to_be_visible()
+    # /api/tiers says Stripe is not connected: the message up front, Upgrade disabled
+    expect(upgrade).to_be_disabled()
+    expect(page.get_by_test_id("payments-off")).to_contain_text(NO_PAYMENTS)
     assert page.url == f"{dashboard}/p/{platform_id}"
     tab.screens("portal-no-stripe")
 
-    # the same end user (an identity of this platform) opens another platform's portal
+    # the same end user (an account that joined this platform) opens another platform's portal
     other_id, _ = connected_platform
     page.goto(f"{dashboard}/p/{other_id}")
     expect(page.get_by_test_id("other-platform")).to_contain_text("another API provider")

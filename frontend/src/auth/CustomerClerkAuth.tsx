@@ -16,7 +16,7 @@ function CustomerClerkSession({ children }: { children: ReactNode }) {
       loading: !isLoaded,
       userId: user?.id ?? null,
       email: user?.primaryEmailAddress?.emailAddress ?? null,
-      getToken: () => getToken(),
+      getToken: (options?: { fresh?: boolean }) => getToken({ skipCache: options?.fresh ?? false }),
       signOut: () => void clerk.signOut(),
     }),
     [isLoaded, isSignedIn, user, getToken, clerk],

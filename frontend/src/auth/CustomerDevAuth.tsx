@@ -1,7 +1,9 @@
 // Local development only (see config.useDevAuth): the end users' sign-in of the portal against
 // the customer identity stand-in (scripts/standins/identity.py, VITE_CUSTOMER_IDENTITY_URL),
-// which issues Clerk-shaped session tokens carrying publicMetadata.platformId, as the shared
-// customer Clerk app does. As there, an identity belongs to the platform it signed up on.
+// which issues Clerk-shaped session tokens carrying the account's publicMetadata, as the shared
+// customer Clerk app does. As there, a new account has none: the portal joins it to the platform
+// (POST /api/portal/join sets publicMetadata.platformId through the Backend API), and an account
+// belongs to the platform it joined first.
 import { createContext, type FormEvent, type ReactNode, useCallback, useContext, useId, useMemo, useState } from "react";
 import { ApiError } from "../client";
 import { config } from "../config";
@@ -51,7 +53,6 @@ async function issueToken(identity: Identity): Promise<string> {
         sub: identity.userId,
         email: identity.email,
         azp: window.location.origin,
-        publicMetadata: { platformId: identity.platformId },
       }),
     });
   } catch {

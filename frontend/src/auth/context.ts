@@ -5,7 +5,8 @@ export type Session = {
   loading: boolean;
   userId: string | null;
   email: string | null;
-  getToken: () => Promise<string | null>;
+  /** `fresh`: not a cached token (one issued after the account's metadata changed) */
+  getToken: (options?: { fresh?: boolean }) => Promise<string | null>;
   signOut: () => void;
 };
 

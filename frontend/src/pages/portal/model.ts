@@ -1,6 +1,7 @@
 // What the end users' portal reads and sends: api_multi's public and end-user routes through
 // the typed client, wrapped as TanStack Query options, plus formatting and error wording.
 import { queryOptions } from "@tanstack/react-query";
+import type { Session } from "../../auth/context";
 import { ApiError, apiMulti, bearer, unwrap, type ApiMultiReply } from "../../client";
 
 export type TierList = ApiMultiReply<"get_api_tiers">;
@@ -32,10 +33,21 @@ export const packsQuery = (platformId: string) =>
     queryFn: () => unwrap(apiMulti.GET("/api/credit-packs", { params: { query: { platformId } } })),
   });
 
-export const usageQuery = (platformId: string, userId: string | null, getToken: () => Promise<string | null>) =>
+export const usageQuery = (platformId: string, userId: string | null, getToken: Session["getToken"]) =>
   queryOptions({
     queryKey: ["portal", "usage", platformId, userId],
-    queryFn: async () => unwrap(apiMulti.GET("/api/usage", { headers: bearer(await getToken()) })),
+    queryFn: async () => {
+      const token = await getToken();
+      try {
+        return await unwrap(apiMulti.GET("/api/usage", { headers: bearer(token) }));
+      } catch (error) {
+        if (!(error instanceof ApiError && error.code === "no_platform")) throw error;
+        // a new account of the customer app: it joins this platform, and a token issued after
+        // that names it (an account of another platform is a 409 other_platform)
+        await unwrap(apiMulti.POST("/api/portal/join", { body: { platformId }, headers: bearer(token) }));
+        return unwrap(apiMulti.GET("/api/usage", { headers: bearer(await getToken({ fresh: true })) }));
+      }
+    },
   });
 
 /** Whether the developer connected Stripe, when /api/tiers says so (`stripeConnected`); null
@@ -84,7 +96,13 @@ export function problem(error: unknown): string {
     case "stripe_unavailable":
       return "Payments are unavailable right now. Try again in a minute.";
     case "no_platform":
-      return "Your account is not linked to an API provider yet. Ask the provider that invited you.";
+      return "Your account is not linked to an API provider yet. Reload the page to link it to this one.";
+    case "other_platform":
+      return "This account belongs to another API provider's portal. Sign out, then sign up with another email.";
+    case "portal_signup_unavailable":
+      return "Signing up on this portal is not available right now. Ask the provider for access.";
+    case "clerk_unavailable":
+      return "The sign-in service could not be reached. Try again in a moment.";
     case "platform_not_found":
       return "Your account belongs to an API provider that no longer exists.";
     default:
