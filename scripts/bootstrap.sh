@@ -42,6 +42,7 @@ npm_install() {  # folder [binary]: npm ci when its lock changed since the last 
 npm_install .               # wrangler 3.92.0: local dev and runtime tests (offline Python workers)
 npm_install scripts/deploy  # current wrangler: deploy, and the deploy dry-run tests
 npm_install frontend vite   # the dashboard (Vite + React)
+npm_install clients/typescript tsc  # the TypeScript SDK (built and tested by make test)
 
 # The dashboard's end-to-end tests drive Debian's Chromium through Playwright (a browser
 # download of Playwright's own cannot work without internet).
