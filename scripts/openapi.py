@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Writes each worker's OpenAPI document, generated from its routes, to <worker>/openapi.json,
-then the dashboard's TypeScript types from them (frontend/src/generated/, `npm run gen:api`).
+then the TypeScript types generated from them: the dashboard's (frontend/src/generated/) and the
+TypeScript SDK's (clients/typescript/src/generated/), with `npm run gen:api` in each.
 
 python scripts/openapi.py            # regenerate
 python scripts/openapi.py --check    # fail when a committed document differs from the routes
@@ -41,7 +42,8 @@ def main(argv: list[str] | None = None) -> int:
             path.write_text(text)
             print(f"wrote {path.relative_to(ROOT)}")
     if not args.check:
-        subprocess.run(["npm", "run", "--silent", "gen:api"], cwd=ROOT / "frontend", check=True)
+        for package in ("frontend", "clients/typescript"):
+            subprocess.run(["npm", "run", "--silent", "gen:api"], cwd=ROOT / package, check=True)
     if stale:
         print(f"out of date (run scripts/openapi.py): {', '.join(stale)}", file=sys.stderr)
         return 1
