@@ -18,7 +18,8 @@ from ._version import __version__
 from .errors import DreamApiError
 from .models import Metered, MeterResult, RateLimit
 
-DEFAULT_BASE_URL = "https://api.dream-api.dev"
+# api_multi as `make dev` runs it; a deployment's own URL comes from base_url or DREAMAPI_BASE_URL
+DEFAULT_BASE_URL = "http://127.0.0.1:8787"
 DEFAULT_TIMEOUT = 10.0  # seconds, per attempt
 DEFAULT_MAX_RETRIES = 2
 DEFAULT_MAX_RETRY_AFTER = 2.0  # the longest Retry-After (seconds) the client waits out itself
