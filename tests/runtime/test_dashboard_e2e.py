@@ -61,7 +61,8 @@ def browser() -> Iterator[Browser]:
 
 def shot(page: Page, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    # generous: under load (2 cores, the whole platform running) Chromium can take a while
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True, animations="disabled", timeout=90_000)
 
 
 def test_developer_journey(platform: Platform, dashboard: str, browser: Browser) -> None:
