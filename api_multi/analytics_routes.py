@@ -8,12 +8,12 @@ from urllib.parse import unquote
 
 from api_multi import analytics, lookups
 from api_multi.end_user_auth import authenticate_developer
-from api_multi.stats import all_keys
 from api_multi.subscriptions import resolve_tier
 from dreamapi import ids, kvkeys, meter_subjects
 from dreamapi.errors import ApiError
 from dreamapi.http import Request, Response, json_response
 from dreamapi.periods import month_period
+from dreamapi.ports.kv import list_all
 from dreamapi.services import Services
 from dreamapi.time_format import iso_from_ms, iso_utc
 
@@ -28,7 +28,7 @@ async def usage_by_day(request: Request, services: Services) -> Response:
     now = services.clock.now()
     period = analytics.month_of(request.query_param("month"), month_period(now))
     prefix = kvkeys.end_user_period_usage_prefix(platform_id, period.start_iso)
-    snapshots = [key async for key in all_keys(services.usage_kv, prefix)]
+    snapshots = [key async for key in list_all(services.usage_kv, prefix)]
     today = datetime.fromtimestamp(now, tz=UTC).date()
     report = analytics.usage_by_day(snapshots, period, today)
     return json_response({"platformId": platform_id, **report, **_freshness(services, now)})
@@ -42,10 +42,10 @@ async def end_users(request: Request, services: Services) -> Response:
     )
     now = services.clock.now()
     period = month_period(now)
-    prefix = kvkeys.end_user_usage(platform_id, "")
+    prefix = kvkeys.end_user_usage_prefix(platform_id)
     rows: list[analytics.EndUserRow] = []
     truncated = False
-    async for key in all_keys(services.usage_kv, prefix):
+    async for key in list_all(services.usage_kv, prefix):
         if len(rows) == analytics.MAX_USERS_LISTED:
             truncated = True
             break

@@ -10,30 +10,17 @@ reused for STATS_FRESH_SECONDS.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 
 from dreamapi import kvkeys
 from dreamapi.periods import month_period
-from dreamapi.ports.kv import KeyInfo, KVNamespace
+from dreamapi.ports.kv import KVNamespace, list_all
 from dreamapi.tiers import load_tier_config
 from dreamapi.time_format import iso_utc
 
 STATS_FRESH_SECONDS = 15
 STATS_TTL_SECONDS = 300
 OVERAGE_USERS_SHOWN = 50
-
-
-async def all_keys(kv: KVNamespace, prefix: str) -> AsyncIterator[KeyInfo]:
-    """Every key under `prefix` with its metadata (one `list` per 1000 keys)."""
-    cursor: str | None = None
-    while True:
-        page = await kv.list(prefix=prefix, cursor=cursor)
-        for key in page.keys:
-            yield key
-        if page.complete or not page.cursor:
-            return
-        cursor = page.cursor
 
 
 async def compute_stats(
@@ -43,8 +30,8 @@ async def compute_stats(
     total_users = active_users = at_limit = calls = 0
     by_tier: dict[str, int] = {}
     overage_by_user: dict[str, tuple[str, int]] = {}  # user -> (tier, overage units)
-    prefix = f"usage:{platform_id}:"
-    async for key in all_keys(usage_kv, prefix):
+    prefix = kvkeys.end_user_usage_prefix(platform_id)
+    async for key in list_all(usage_kv, prefix):
         total_users += 1
         meta = key.metadata or {}
         if meta.get("periodStart") != period.start_iso:
@@ -60,7 +47,7 @@ async def compute_stats(
             overage_by_user[key.name[len(prefix) :]] = (tier, int(meta["overage"]))
     revenue_cents = payments = 0
     currency = "usd"
-    async for key in all_keys(tokens_kv, f"revenue:{platform_id}:"):
+    async for key in list_all(tokens_kv, f"revenue:{platform_id}:"):
         meta = key.metadata or {}
         revenue_cents += int(meta.get("amount", 0))
         currency = str(meta.get("currency", currency))

@@ -32,7 +32,12 @@ def developer_usage(user_id: str) -> str:
 
 def end_user_usage(platform_id: str, user_id: str) -> str:
     """An end user's usage snapshot, written by their meter object (formerly the KV meter's record)."""
-    return f"usage:{platform_id}:{user_id}"
+    return f"{end_user_usage_prefix(platform_id)}{user_id}"
+
+
+def end_user_usage_prefix(platform_id: str) -> str:
+    """Every end user's latest snapshot of one platform (what dashboards list)."""
+    return f"usage:{platform_id}:"
 
 
 PERIOD_PLACEHOLDER = "{period}"

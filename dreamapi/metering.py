@@ -194,9 +194,15 @@ def _optional_integer(answer: dict[str, Any], name: str) -> int | None:
     return None if answer.get(name) is None else _integer(answer, name)
 
 
+def _labelled_plan(answer: dict[str, Any]) -> str | None:
+    """The tier the period's latest counted call was metered against, as the object keeps it."""
+    labels = answer.get("labels")
+    plan = labels.get("plan") if isinstance(labels, dict) else None
+    return plan if isinstance(plan, str) else None
+
+
 def _labelled_usage(answer: dict[str, Any], plan: str, limit: int) -> Usage:
-    labels = answer.get("labels") if isinstance(answer.get("labels"), dict) else {}
-    plan = labels.get("plan") if isinstance(labels.get("plan"), str) else plan
+    plan = _labelled_plan(answer) or plan
     credits_used = _optional_integer(answer, "creditsUsed") or 0
     balance = _optional_integer(answer, "credits")
     overage = _optional_integer(answer, "overageUsed") or 0
@@ -332,9 +338,8 @@ class UsageMeter:
             credits_used = _optional_integer(answer, "creditsUsed") or 0
             balance = _optional_integer(answer, "credits")
             overage = _optional_integer(answer, "overageUsed") or 0
-            labels = answer.get("labels") if isinstance(answer.get("labels"), dict) else {}
-            counted_plan = labels.get("plan") if isinstance(labels.get("plan"), str) else None
             used = _integer(answer, "used")
+            counted_plan = _labelled_plan(answer)
             return Usage(used, limit, plan, period, daily, credits_used, balance, overage, counted_plan)
         except (MeterUnavailableError, _MalformedAnswerError, ValueError, TypeError) as error:
             logger.warning("usage meter unavailable for %s: %s", subject.name, error)

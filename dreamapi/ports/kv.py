@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -168,3 +169,15 @@ class CountingKV:
     async def list(self, *, prefix: str = "", cursor: str | None = None, limit: int = 1000) -> KeyList:
         self._count.lists += 1
         return await self._inner.list(prefix=prefix, cursor=cursor, limit=limit)
+
+
+async def list_all(kv: KVNamespace, prefix: str) -> AsyncIterator[KeyInfo]:
+    """Every key under `prefix` with its metadata (one `list` per 1000 keys)."""
+    cursor: str | None = None
+    while True:
+        page = await kv.list(prefix=prefix, cursor=cursor)
+        for key in page.keys:
+            yield key
+        if page.complete or not page.cursor:
+            return
+        cursor = page.cursor
