@@ -1,6 +1,5 @@
 import { Link, useParams } from "react-router-dom";
-import { DeveloperSignIn } from "../auth/AppAuth";
-import { useSession } from "../auth/context";
+import { DeveloperPage } from "../auth/AppAuth";
 import { BarChartFigure } from "../components/BarChartFigure";
 import { QueryStatus } from "../components/QueryStatus";
 import { useCredentials } from "../hooks/useCredentials";
@@ -9,10 +8,11 @@ import "./analytics.css";
 
 /** One end user of the developer's platform: exact usage by day, tier, credits, overage, events. */
 export function EndUserPage() {
-  const session = useSession();
-  if (session.loading) return <main className="page"><p role="status">Loading…</p></main>;
-  if (!session.signedIn) return <main className="page"><DeveloperSignIn /></main>;
-  return <SignedInEndUserPage />;
+  return (
+    <DeveloperPage>
+      <SignedInEndUserPage />
+    </DeveloperPage>
+  );
 }
 
 function SignedInEndUserPage() {

@@ -1,6 +1,6 @@
 import { useQueryClient } from "@tanstack/react-query";
 import { Link, useSearchParams } from "react-router-dom";
-import { DeveloperSignIn } from "../auth/AppAuth";
+import { DeveloperPage } from "../auth/AppAuth";
 import { useSession } from "../auth/context";
 import { EndUsersCard } from "../analytics/EndUsersCard";
 import { UsageByDayCard } from "../analytics/UsageByDayCard";
@@ -18,13 +18,12 @@ import { WebhooksCard } from "../components/WebhooksCard";
 import { useCredentials } from "../hooks/useCredentials";
 
 export function Dashboard() {
-  const session = useSession();
   const [query] = useSearchParams();
-  if (session.loading) return <main className="page"><p role="status">Loading…</p></main>;
-  if (!session.signedIn) {
-    return <main className="page"><DeveloperSignIn /></main>;
-  }
-  return <SignedInDashboard notice={noticeFrom(query)} />;
+  return (
+    <DeveloperPage>
+      <SignedInDashboard notice={noticeFrom(query)} />
+    </DeveloperPage>
+  );
 }
 
 function noticeFrom(query: URLSearchParams): string | null {
