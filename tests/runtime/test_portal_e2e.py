@@ -182,8 +182,10 @@ def test_end_user_journey(
 
     # upgrade: the stand-in's checkout on the connected account, Pay, back on the portal
     page.get_by_role("button", name="Upgrade to pro").click()
+    # (no screenshot of the stand-in's pages here: a full-page screenshot of this checkout hung in
+    # Chromium, 30 s and then 90 s, in two full fresh-clone runs, never when this file ran alone;
+    # cause not found. The dashboard's journey photographs the same checkout page.)
     expect(page.get_by_text("$19.00 / month")).to_be_visible()
-    shot(page, "portal-checkout-1280")
     page.get_by_role("button", name="Pay").click()
     expect(page.get_by_test_id("checkout-notice")).to_contain_text("Payment received")
     expect(page.get_by_test_id("current-tier")).to_have_text("pro", timeout=45_000)
@@ -203,7 +205,6 @@ def test_end_user_journey(
     # manage billing: the stand-in's customer portal for this end user, then back
     page.get_by_test_id("manage-billing").click()
     expect(page.get_by_role("heading", name="Billing portal (Stripe stand-in)")).to_be_visible()
-    shot(page, "portal-billing-1280")
     page.get_by_role("link", name="Return").click()
     expect(page.get_by_test_id("current-tier")).to_have_text("pro")
     tab.assert_clean()
