@@ -400,6 +400,7 @@ class LlmStandin:
 
     def requests(self, request_id: str | None = None) -> list[LlmRecord]:
         """Copies of the records, oldest first; only those marked `request_id` when given."""
+        self.server.wait_for_answers()
         with self.lock:
             return [dataclasses.replace(r) for r in self.records if request_id in (None, r.request_id)]
 

@@ -130,6 +130,7 @@ class OriginStandin:
 
     def requests(self, header: str | None = None, value: str | None = None) -> list[OriginRecord]:
         """Copies of what arrived, oldest first; only those with `header` (equal to `value`) if given."""
+        self.server.wait_for_answers()
         with self.lock:
             return [dataclasses.replace(r) for r in self.records if matches(r, header, value)]
 

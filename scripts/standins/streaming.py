@@ -179,6 +179,8 @@ class StreamingServer(StandinServer):
         super().__init__(name)
         self.exchange_routes: list[tuple[str, re.Pattern[str], ExchangeHandler]] = []
         self.stopping = threading.Event()
+        self._answering: list[Exchange] = []  # exchanges whose handler has not returned yet
+        self._answered = threading.Condition()
 
     def exchange_route(self, method: str, path: str) -> Callable[[ExchangeHandler], ExchangeHandler]:
         pattern = compile_path(path)
@@ -190,11 +192,23 @@ class StreamingServer(StandinServer):
         return register
 
     def handle(self, exchange: Exchange) -> None:
+        with self._answered:
+            self._answering.append(exchange)
         try:
             self._route(exchange)
         except Exception as error:  # noqa: BLE001 - report, never hang the caller
             if not exchange.answer_started:
                 exchange.reply_json({"error": {"message": repr(error)}}, 500)
+        finally:
+            with self._answered:
+                self._answering.remove(exchange)
+                self._answered.notify_all()
+
+    def wait_for_answers(self, timeout: float = 5.0) -> None:
+        """Until every answer already under way has been noted by its handler: a client may read
+        the last byte of an answer before the handler that wrote it records how it went."""
+        with self._answered:
+            self._answered.wait_for(lambda: not any(e.answer_started for e in self._answering), timeout)
 
     def _route(self, exchange: Exchange) -> None:
         for method, pattern, handler in self.exchange_routes:
