@@ -8,12 +8,27 @@ from urllib.parse import unquote
 
 from api_multi import analytics, lookups
 from api_multi.end_user_auth import authenticate_developer
+from api_multi.schemas import DEVELOPER, LEDGER_ENTRY, NULLABLE_INTEGER, USER_IN_PATH
 from api_multi.subscriptions import resolve_tier
 from dreamapi import ids, kvkeys, meter_subjects
 from dreamapi.errors import ApiError
 from dreamapi.http import Request, Response, json_response
+from dreamapi.openapi import (
+    BOOLEAN,
+    DAILY,
+    INTEGER,
+    METER_UNAVAILABLE,
+    NULLABLE_STRING,
+    OBJECT,
+    STRING,
+    USAGE,
+    Operation,
+    obj,
+    query,
+)
 from dreamapi.periods import month_period
 from dreamapi.ports.kv import list_all
+from dreamapi.router import Router
 from dreamapi.services import Services
 from dreamapi.time_format import iso_from_ms, iso_utc
 
@@ -113,3 +128,167 @@ async def _events_about(services: Services, platform_id: str, user_id: str) -> l
         }
         for event in events
     ]
+
+
+FRESHNESS = {"generatedAt": STRING, "freshWithinSeconds": INTEGER}
+UNITS_BY_TIER = {"type": OBJECT, "additionalProperties": INTEGER}
+USAGE_BY_DAY = obj(
+    {
+        "platformId": STRING,
+        "month": STRING,
+        "period": obj({"start": STRING, "end": STRING}, ("start", "end")),
+        "days": {
+            "type": "array",
+            "description": "every day of the month (up to today in the current one), zeros included",
+            "items": obj(
+                {"date": STRING, "units": INTEGER, "byTier": UNITS_BY_TIER}, ("date", "units", "byTier")
+            ),
+        },
+        "tiers": {"type": "array", "items": STRING, "description": "tiers with units, most first"},
+        "totals": obj(
+            {"units": INTEGER, "calls": INTEGER, "byTier": UNITS_BY_TIER, "endUsers": INTEGER},
+            ("units", "calls", "byTier", "endUsers"),
+        ),
+        **FRESHNESS,
+    },
+    ("platformId", "month", "period", "days", "tiers", "totals", "generatedAt", "freshWithinSeconds"),
+)
+END_USER_ROW = obj(
+    {
+        "userId": STRING,
+        "tier": NULLABLE_STRING,
+        "units": INTEGER,
+        "limit": NULLABLE_INTEGER,
+        "percentOfLimit": {"type": ["number", "null"]},
+        "atOrOverLimit": BOOLEAN,
+        "credits": INTEGER,
+        "overage": INTEGER,
+        "activeThisMonth": BOOLEAN,
+    },
+    (
+        "userId",
+        "tier",
+        "units",
+        "limit",
+        "percentOfLimit",
+        "atOrOverLimit",
+        "credits",
+        "overage",
+        "activeThisMonth",
+    ),
+)
+END_USER_TABLE = obj(
+    {
+        "platformId": STRING,
+        "users": {"type": "array", "items": END_USER_ROW},
+        "total": INTEGER,
+        "page": INTEGER,
+        "pageSize": INTEGER,
+        "pages": INTEGER,
+        "sort": {"enum": list(analytics.SORTS)},
+        "order": {"enum": ["asc", "desc"]},
+        "search": STRING,
+        "truncated": BOOLEAN,
+        **FRESHNESS,
+    },
+    ("platformId", "users", "total", "page", "pageSize", "pages", "sort", "order", "search", "truncated"),
+)
+WEBHOOK_EVENT = obj(
+    {
+        "id": STRING,
+        "type": STRING,
+        "createdAt": STRING,
+        "data": {"type": OBJECT},
+        "deliveries": {
+            "type": "array",
+            "items": obj(
+                {"endpointId": STRING, "state": STRING, "attempts": INTEGER, "lastStatus": NULLABLE_INTEGER},
+                ("state", "attempts", "lastStatus"),
+            ),
+        },
+    },
+    ("id", "type", "createdAt", "data", "deliveries"),
+)
+END_USER_DETAIL = obj(
+    {
+        "platformId": STRING,
+        "userId": STRING,
+        "usage": USAGE,
+        "daily": DAILY,
+        "subscription": obj({"tier": NULLABLE_STRING, "status": STRING}, ("tier", "status")),
+        "lastCountedTier": {
+            **NULLABLE_STRING,
+            "description": "the tier this month's latest counted call was metered against (X-User-Plan)",
+        },
+        "credits": obj(
+            {"balance": INTEGER, "entries": {"type": "array", "items": LEDGER_ENTRY}}, ("balance", "entries")
+        ),
+        "overage": obj(
+            {"units": INTEGER, "unitPriceCents": INTEGER, "revenueCents": INTEGER},
+            ("units", "unitPriceCents", "revenueCents"),
+        ),
+        "webhookEvents": {
+            "type": ["array", "null"],
+            "items": WEBHOOK_EVENT,
+            "description": "the latest events about this user sent to your endpoints; null when unavailable",
+        },
+        "generatedAt": STRING,
+    },
+    (
+        "platformId",
+        "userId",
+        "usage",
+        "daily",
+        "subscription",
+        "lastCountedTier",
+        "credits",
+        "overage",
+        "webhookEvents",
+        "generatedAt",
+    ),
+)
+
+
+def add_routes(router: Router) -> None:
+    router.add(
+        "GET",
+        "/api/developer/analytics/usage",
+        usage_by_day,
+        Operation(
+            "Your end users' units per day by tier for one month (default: this one), summed from "
+            "each user's meter snapshot (fresh within freshWithinSeconds)",
+            security=DEVELOPER,
+            parameters=(query("month", required=False, pattern=analytics.MONTH_PATTERN),),
+            responses={200: ("Units per day", USAGE_BY_DAY)},
+        ),
+    )
+    router.add(
+        "GET",
+        "/api/developer/users",
+        end_users,
+        Operation(
+            "Your end users with this month's units, tier, % of limit and credits: searchable by id, "
+            "sorted, paginated (from each user's meter snapshot, fresh within freshWithinSeconds)",
+            security=DEVELOPER,
+            parameters=(
+                query("search", required=False),
+                query("sort", required=False, pattern="^(" + "|".join(analytics.SORTS) + ")$"),
+                query("order", required=False, pattern="^(asc|desc)$"),
+                query("page", required=False, pattern=r"^[1-9][0-9]{0,6}$"),
+                query("pageSize", required=False, pattern=r"^[1-9][0-9]?$|^100$"),
+            ),
+            responses={200: ("One page of end users", END_USER_TABLE)},
+        ),
+    )
+    router.add(
+        "GET",
+        "/api/developer/users/{userId}",
+        end_user,
+        Operation(
+            "One end user, exact: this month's usage by day (as GET /api/usage answers it), "
+            "subscription, credit ledger, overage and the latest webhook events about them",
+            security=DEVELOPER,
+            parameters=(USER_IN_PATH,),
+            responses={200: ("The end user", END_USER_DETAIL), 503: METER_UNAVAILABLE},
+        ),
+    )

@@ -3,40 +3,21 @@ account (`Stripe-Account`), and manage it in the Customer Portal there."""
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 import stripe
 
-from api_multi.end_user_auth import EndUser, authenticate_end_user, require_jwt
+from api_multi.checkout import connected_account_of, return_url
+from api_multi.end_user_auth import authenticate_end_user, require_jwt
+from api_multi.schemas import RETURN_URL
 from api_multi.subscriptions import load_subscription, save_subscription
 from dreamapi.body import json_object
-from dreamapi.connected_accounts import connected_account_id
 from dreamapi.errors import bad_request, conflict
 from dreamapi.http import Request, Response, json_response
+from dreamapi.openapi import STRING, URL_REPLY, Operation, obj
+from dreamapi.router import Router
 from dreamapi.services import Services
 from dreamapi.stripe_gateway import stripe_client, stripe_failure
 from dreamapi.stripe_webhooks import LIVE_SUBSCRIPTION_STATUSES
 from dreamapi.tiers import Tier, load_tier_config
-
-
-async def connected_account_of(user: EndUser, services: Services) -> str:
-    account = await connected_account_id(services.tokens_kv, user.platform_id)
-    if account is None:
-        raise conflict(
-            "This platform has not connected a Stripe account yet; its developer must connect Stripe "
-            "in the dream-api dashboard first",
-            "stripe_not_connected",
-        )
-    return account
-
-
-def return_url(body: dict, name: str, default: str) -> str:
-    value = body.get(name, default)
-    parts = urlsplit(value) if isinstance(value, str) else None
-    local = parts is not None and parts.scheme == "http" and parts.hostname in ("localhost", "127.0.0.1")
-    if parts is None or not parts.netloc or (parts.scheme != "https" and not local) or len(value) > 2048:
-        raise bad_request(f"'{name}' must be an https URL", "invalid_url")
-    return value
 
 
 async def create_checkout(request: Request, services: Services) -> Response:
@@ -111,3 +92,31 @@ async def customer_portal(request: Request, services: Services) -> Response:
     except stripe.StripeError as error:
         raise stripe_failure(error) from None
     return json_response({"url": session.url})
+
+
+def add_routes(router: Router) -> None:
+    router.add(
+        "POST",
+        "/api/create-checkout",
+        create_checkout,
+        Operation(
+            "Stripe Checkout for a tier, on the developer's connected account",
+            security=("endUserSession",),
+            body=obj({"tier": STRING, "successUrl": RETURN_URL, "cancelUrl": RETURN_URL}, ("tier",)),
+            responses={
+                200: ("Checkout session", obj({"url": STRING, "sessionId": STRING, "tier": STRING}, ("url",)))
+            },
+        ),
+    )
+    router.add(
+        "POST",
+        "/api/customer-portal",
+        customer_portal,
+        Operation(
+            "Stripe Customer Portal on the developer's connected account",
+            security=("endUserSession",),
+            body=obj({"returnUrl": RETURN_URL}),
+            body_required=False,
+            responses={200: ("Portal", URL_REPLY)},
+        ),
+    )

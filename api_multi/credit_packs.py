@@ -9,6 +9,7 @@ from typing import Any
 
 from dreamapi import kvkeys
 from dreamapi.credit_ledger import MAX_CHANGE_UNITS
+from dreamapi.openapi import STRING, obj
 from dreamapi.ports.kv import KVNamespace
 
 MAX_PACKS = 20
@@ -103,3 +104,20 @@ async def load_credit_packs(tokens_kv: KVNamespace, platform_id: str) -> tuple[C
 
 async def store_credit_packs(tokens_kv: KVNamespace, platform_id: str, packs: tuple[CreditPack, ...]) -> None:
     await tokens_kv.put(kvkeys.credit_packs(platform_id), json.dumps({"packs": [p.to_json() for p in packs]}))
+
+
+# What the packs routes take and answer (api_multi/credits_routes.py).
+CREDIT_PACK = obj(
+    {
+        "name": {"type": "string", "pattern": "^[a-z0-9][a-z0-9_-]{0,31}$"},
+        "units": {"type": "integer", "minimum": 1, "maximum": 1_000_000_000},
+        "priceCents": {"type": "integer", "minimum": 50, "maximum": 99_999_999},
+        "currency": {"type": "string", "pattern": "^[a-z]{3}$"},
+        "stripePriceId": {"type": ["string", "null"], "pattern": "^price_[A-Za-z0-9_]{1,200}$"},
+    },
+    ("name", "units", "priceCents"),
+)
+CREDIT_PACKS = obj(
+    {"platformId": STRING, "packs": {"type": "array", "items": CREDIT_PACK, "maxItems": 20}},
+    ("platformId", "packs"),
+)

@@ -11,9 +11,24 @@ from urllib.parse import unquote
 import stripe
 
 from api_multi import lookups
-from api_multi.billing_routes import connected_account_of, return_url
-from api_multi.credit_packs import load_credit_packs, store_credit_packs, validate_credit_packs
+from api_multi.checkout import CREDITS_METADATA_KIND, connected_account_of, return_url
+from api_multi.credit_packs import (
+    CREDIT_PACK,
+    CREDIT_PACKS,
+    load_credit_packs,
+    store_credit_packs,
+    validate_credit_packs,
+)
 from api_multi.end_user_auth import authenticate_developer, authenticate_end_user, require_jwt
+from api_multi.schemas import (
+    DEVELOPER,
+    END_USER,
+    END_USER_HEADERS,
+    IDEMPOTENCY_KEY,
+    LEDGER_ENTRY,
+    RETURN_URL,
+    USER_IN_PATH,
+)
 from api_multi.subscriptions import load_subscription
 from dreamapi import credit_ledger, ids, meter_subjects
 from dreamapi.alerts import credits_notify
@@ -21,10 +36,10 @@ from dreamapi.body import json_object
 from dreamapi.errors import bad_request, not_found
 from dreamapi.http import Request, Response, json_response
 from dreamapi.idempotency import idempotency_of
+from dreamapi.openapi import ERROR, INTEGER, METER_UNAVAILABLE, STRING, Operation, obj, query
+from dreamapi.router import Router
 from dreamapi.services import Services
 from dreamapi.stripe_gateway import stripe_client, stripe_failure
-
-CREDITS_METADATA_KIND = "credits"  # marks our credit-pack Checkout Sessions in their metadata
 
 
 def _path_user_id(request: Request) -> str:
@@ -169,4 +184,131 @@ async def create_credits_checkout(request: Request, services: Services) -> Respo
         raise stripe_failure(error) from None
     return json_response(
         {"url": session.url, "sessionId": session.id, "pack": pack.name, "units": pack.units}
+    )
+
+
+CREDIT_STATEMENT = obj(
+    {
+        "platformId": STRING,
+        "userId": STRING,
+        "balance": {"type": "integer", "minimum": 0},
+        "entries": {"type": "array", "items": LEDGER_ENTRY},
+    },
+    ("platformId", "userId", "balance", "entries"),
+)
+CREDIT_CHANGE = obj(
+    {
+        "platformId": STRING,
+        "userId": STRING,
+        "balance": {"type": "integer", "minimum": 0},
+        "entry": LEDGER_ENTRY,
+    },
+    ("platformId", "userId", "balance", "entry"),
+)
+CREDIT_BALANCE = obj(
+    {"platformId": STRING, "userId": STRING, "balance": {"type": "integer", "minimum": 0}},
+    ("platformId", "userId", "balance"),
+)
+
+
+def add_routes(router: Router) -> None:
+    router.add(
+        "GET",
+        "/api/credits",
+        get_own_credits,
+        Operation(
+            "An end user's prepaid credit balance, in units",
+            security=END_USER,
+            parameters=END_USER_HEADERS,
+            responses={200: ("Balance", CREDIT_BALANCE), 503: METER_UNAVAILABLE},
+        ),
+    )
+    router.add(
+        "GET",
+        "/api/credit-packs",
+        get_credit_packs,
+        Operation(
+            "A platform's public credit packs",
+            parameters=(query("platformId"),),
+            responses={200: ("Packs (empty when none are sold)", CREDIT_PACKS)},
+        ),
+    )
+    router.add(
+        "POST",
+        "/api/credits/checkout",
+        create_credits_checkout,
+        Operation(
+            "Stripe Checkout (payment mode) for a credit pack, on the developer's connected account; "
+            "the paid session grants the pack's units once",
+            security=("endUserSession",),
+            body=obj({"pack": STRING, "successUrl": RETURN_URL, "cancelUrl": RETURN_URL}, ("pack",)),
+            responses={
+                200: (
+                    "Checkout session",
+                    obj({"url": STRING, "sessionId": STRING, "pack": STRING, "units": INTEGER}, ("url",)),
+                )
+            },
+        ),
+    )
+    router.add(
+        "PUT",
+        "/api/developer/credit-packs",
+        put_credit_packs,
+        Operation(
+            "Replace your credit packs; a bad list is a 400 listing every problem, the old one kept",
+            security=DEVELOPER,
+            body=obj({"packs": {"type": "array", "items": CREDIT_PACK, "maxItems": 20}}, ("packs",)),
+            responses={200: ("Stored", CREDIT_PACKS)},
+            links={
+                200: {
+                    "PacksJustStored": {
+                        "operationId": "get_api_credit_packs",
+                        "parameters": {"query.platformId": "$response.body#/platformId"},
+                    }
+                }
+            },
+        ),
+    )
+    router.add(
+        "POST",
+        "/api/developer/users/{userId}/credits",
+        change_user_credits,
+        Operation(
+            "Grant (units > 0) or remove (units < 0) an end user's credits; honours Idempotency-Key",
+            security=DEVELOPER,
+            parameters=(USER_IN_PATH, IDEMPOTENCY_KEY),
+            body=obj(
+                {
+                    "units": {"type": "integer", "minimum": -1_000_000_000, "maximum": 1_000_000_000},
+                    "reason": {"type": "string", "maxLength": 200},
+                },
+                ("units",),
+            ),
+            responses={
+                201: ("Applied (or the change recorded for this Idempotency-Key)", CREDIT_CHANGE),
+                409: ("The removal exceeds the balance; nothing changed", ERROR),
+                422: ("This Idempotency-Key was used with other parameters", ERROR),
+                503: METER_UNAVAILABLE,
+            },
+            links={
+                201: {
+                    "BalanceJustChanged": {
+                        "operationId": "get_api_developer_users_userId_credits",
+                        "parameters": {"path.userId": "$response.body#/userId"},
+                    }
+                }
+            },
+        ),
+    )
+    router.add(
+        "GET",
+        "/api/developer/users/{userId}/credits",
+        get_user_credits,
+        Operation(
+            "An end user's credit balance and latest ledger entries (grants, top-ups, adjustments, "
+            "usage per day), newest first",
+            security=DEVELOPER,
+            parameters=(USER_IN_PATH,),
+            responses={200: ("Statement", CREDIT_STATEMENT), 503: METER_UNAVAILABLE},
+        ),
     )

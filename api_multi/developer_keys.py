@@ -11,6 +11,7 @@ from typing import Any
 
 from api_multi import lookups
 from api_multi.end_user_auth import authenticate_developer
+from api_multi.schemas import DEVELOPER
 from dreamapi.api_keys import (
     LAST_USED_PRECISION_SECONDS,
     MAX_ACTIVE_KEYS,
@@ -140,7 +141,6 @@ KEY_LIST = obj(
     ("platformId", "keys", "maxActiveKeys", "lastUsedPrecisionSeconds"),
 )
 KEY_IN_PATH = path_parameter("keyId", KEY_ID_PATTERN, "An API key of your platform (its id, never the key)")
-DEVELOPER = ("apiKey", "developerSession")
 _BY_ID = {"path.keyId": "$response.body#/id"}
 THE_NEW_KEY = {
     "ListTheKeys": {"operationId": "get_api_developer_keys"},
@@ -151,7 +151,7 @@ UNAVAILABLE = ("The key store did not answer; nothing changed; retry (Retry-Afte
 NOT_FOUND = ("No such key on your platform", ERROR)
 
 
-def add_key_routes(router: Router) -> None:
+def add_routes(router: Router) -> None:
     router.add(
         "POST",
         "/api/developer/keys",

@@ -11,6 +11,7 @@ from typing import Any
 
 from api_multi import lookups
 from api_multi.end_user_auth import authenticate_developer
+from api_multi.schemas import DEVELOPER
 from dreamapi import webhook_events
 from dreamapi.alerts import parse_alert_settings, store_alert_settings
 from dreamapi.body import json_object
@@ -164,12 +165,11 @@ ALERTS = obj(
 )
 ENDPOINT_IN_PATH = path_parameter("endpointId", ENDPOINT_ID_PATTERN, "A webhook endpoint of your platform")
 DELIVERY_IN_PATH = path_parameter("deliveryId", DELIVERY_ID_PATTERN, "One delivery of an event to it")
-DEVELOPER = ("apiKey", "developerSession")
 UNAVAILABLE = ("The webhook outbox did not answer; retry (Retry-After)", ERROR)
 NOT_FOUND = ("No such endpoint (or delivery) on your platform", ERROR)
 
 
-def add_webhook_routes(router: Router) -> None:
+def add_routes(router: Router) -> None:
     router.add(
         "POST",
         "/api/developer/webhooks",

@@ -12,6 +12,8 @@ from dreamapi.body import json_object
 from dreamapi.clerk import ClerkConfig, bearer_token, verify_session_token
 from dreamapi.errors import conflict, not_found, unauthorized, unavailable
 from dreamapi.http import Request, Response, json_response
+from dreamapi.openapi import BOOLEAN, ERROR, STRING, Operation, obj
+from dreamapi.router import Router
 from dreamapi.services import Services
 
 CUSTOMER_APP = "CUSTOMER_CLERK"
@@ -54,3 +56,30 @@ async def join_platform(request: Request, services: Services) -> Response:
     ):
         raise unavailable("Clerk cannot be reached right now; try again", "clerk_unavailable", 502)
     return json_response({**joined, "joined": True})
+
+
+def add_routes(router: Router) -> None:
+    router.add(
+        "POST",
+        "/api/portal/join",
+        join_platform,
+        Operation(
+            "An end user of the shared customer Clerk app joins a platform's portal: their account's "
+            "publicMetadata.platformId is set (once), so their next session token names the platform",
+            security=("endUserSession",),
+            body=obj({"platformId": {"type": "string", "pattern": ids.PLATFORM_ID.pattern}}, ("platformId",)),
+            responses={
+                200: (
+                    "Joined (joined: false when the account already belonged to it)",
+                    obj(
+                        {"platformId": STRING, "userId": STRING, "joined": BOOLEAN},
+                        ("platformId", "userId", "joined"),
+                    ),
+                ),
+                404: ("No such platform", ERROR),
+                409: ("The account belongs to another platform", ERROR),
+                502: ("Clerk could not be reached; nothing changed", ERROR),
+                503: ("Portal sign-up is not configured", ERROR),
+            },
+        ),
+    )

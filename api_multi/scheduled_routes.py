@@ -27,7 +27,7 @@ async def run_scheduled(request: Request, services: Services) -> Response:
     return json_response({"overage": asdict(run)})
 
 
-def add_scheduled_routes(router: Router) -> None:
+def add_routes(router: Router) -> None:
     router.add(
         "POST",
         "/internal/scheduled",

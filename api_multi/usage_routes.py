@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from api_multi import lookups
 from api_multi.end_user_auth import JWT, EndUser, authenticate_end_user
+from api_multi.schemas import END_USER, END_USER_HEADERS, IDEMPOTENCY_KEY
 from api_multi.subscriptions import EndUserSubscription, resolve_tier
 from dreamapi import kvkeys, meter_subjects
 from dreamapi.alerts import meter_notify
@@ -13,7 +14,20 @@ from dreamapi.errors import bad_request
 from dreamapi.http import Request, Response, json_response
 from dreamapi.idempotency import idempotency_of
 from dreamapi.metering import MeterSubject, OverageAllowance
+from dreamapi.openapi import (
+    BOOLEAN,
+    DAILY,
+    ERROR,
+    METER_UNAVAILABLE,
+    NULLABLE_STRING,
+    STRING,
+    TIER_LIMIT_REACHED,
+    USAGE,
+    Operation,
+    obj,
+)
 from dreamapi.periods import month_period
+from dreamapi.router import Router
 from dreamapi.services import Services
 from dreamapi.stripe_webhooks import LIVE_SUBSCRIPTION_STATUSES
 from dreamapi.tiers import Tier
@@ -56,8 +70,8 @@ async def overage_allowance(
 
 
 def units_of(request: Request) -> int:
-    """What the call costs: `{"units": N}` in a JSON body, else 1. A body that is not JSON is the
-    caller's own business (calls sent one before units existed keep costing 1)."""
+    """What the call costs: `{"units": N}` in a JSON body, else 1 (a body that is not JSON is the
+    caller's own business)."""
     if not request.body or not is_json_content_type(request.headers.get("content-type")):
         return 1
     units = json_object(request).get("units", 1)
@@ -69,12 +83,7 @@ def units_of(request: Request) -> int:
 async def track_call(request: Request, services: Services) -> Response:
     user = await authenticate_end_user(request, services)
     units = units_of(request)
-    parameters: dict[str, object] = {"plan": request.headers.get("x-user-plan")}
-    if units != 1:  # keys sent before units existed keep their fingerprint
-        parameters["units"] = units
-    idempotency = idempotency_of(
-        request, parameters, lambda key: kvkeys.idempotent_call(user.platform_id, user.user_id, key)
-    )
+    idempotency = idempotency_of(request, {"plan": request.headers.get("x-user-plan"), "units": units})
     tier, subscription = await _tier_for(user, services)
     subject = meter_subjects.end_user(user.platform_id, user.user_id)
     overage = await overage_allowance(user, tier, subscription, subject, services)
@@ -125,4 +134,57 @@ async def get_usage(request: Request, services: Services) -> Response:
             "daily": usage.daily_series(iso_utc(now)[:10]),
             "subscription": {"tier": subscription.plan, "status": subscription.status},
         }
+    )
+
+
+METERED = obj(
+    {"success": BOOLEAN, "userId": STRING, "platformId": STRING, "usage": USAGE}, ("success", "usage")
+)
+USAGE_REPORT = obj(
+    {
+        "userId": STRING,
+        "platformId": STRING,
+        "usage": USAGE,
+        "daily": DAILY,
+        "subscription": obj({"tier": NULLABLE_STRING, "status": STRING}, ("tier", "status")),
+    },
+    ("usage", "daily", "subscription"),
+)
+
+
+def add_routes(router: Router) -> None:
+    router.add(
+        "POST",
+        "/api/data",
+        track_call,
+        Operation(
+            "Count one call of an end user: its units against their tier's monthly limit, then their "
+            "prepaid credits; the call against the per-minute rate",
+            security=END_USER,
+            parameters=(*END_USER_HEADERS, IDEMPOTENCY_KEY),
+            body=obj({"units": {"type": "integer", "minimum": 1, "maximum": 1_000_000, "default": 1}}),
+            body_required=False,
+            responses={
+                200: ("Counted, or the answer recorded for this Idempotency-Key (nothing counted)", METERED),
+                403: (
+                    "Neither the month's included units nor the credits cover the call (the spec's body "
+                    "+ creditsBalance); nothing counted or spent",
+                    TIER_LIMIT_REACHED,
+                ),
+                422: ("This Idempotency-Key was used with other parameters", ERROR),
+                429: ("Per-minute rate limit reached; nothing counted", ERROR),
+                503: METER_UNAVAILABLE,
+            },
+        ),
+    )
+    router.add(
+        "GET",
+        "/api/usage",
+        get_usage,
+        Operation(
+            "An end user's usage, counting nothing",
+            security=END_USER,
+            parameters=END_USER_HEADERS,
+            responses={200: ("Usage, exact, and the credit balance", USAGE_REPORT), 503: METER_UNAVAILABLE},
+        ),
     )

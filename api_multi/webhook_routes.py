@@ -6,12 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 from api_multi import lookups
-from api_multi.credits_routes import CREDITS_METADATA_KIND
+from api_multi.checkout import CREDITS_METADATA_KIND
 from api_multi.stats import record_payment
 from api_multi.subscriptions import load_subscription, save_subscription
 from dreamapi import credit_ledger, ids, meter_subjects, webhook_events
 from dreamapi.connected_accounts import platform_of_account
 from dreamapi.http import Request, Response, json_response
+from dreamapi.openapi import stripe_webhook_operation
+from dreamapi.router import Router
 from dreamapi.services import Services
 from dreamapi.stripe_webhooks import LIVE_SUBSCRIPTION_STATUSES, apply_once, object_id, verified_event
 from dreamapi.tiers import load_tier_config
@@ -175,3 +177,12 @@ async def stripe_webhook(request: Request, services: Services) -> Response:
     event = verified_event(request, services.env.get("STRIPE_WEBHOOK_SECRET"))
     result = await apply_once(services.usage_kv, "api_multi", event, lambda e: _apply(e, services))
     return json_response(result)
+
+
+def add_routes(router: Router) -> None:
+    router.add(
+        "POST",
+        "/webhook/stripe",
+        stripe_webhook,
+        stripe_webhook_operation("Stripe Connect events (signed)"),
+    )

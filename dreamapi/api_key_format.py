@@ -4,8 +4,6 @@ A key is `dream_live_` + 30 random base62 characters + 6 base62 characters of th
 (GitHub's token scheme): a mistyped, truncated or made-up key fails the checksum and is refused
 without a KV read, and secret scanners can match `dream_live_[0-9A-Za-z]{36}` and confirm a hit
 offline. The checksum only catches accidents; the 30 random characters (178 bits) are the secret.
-
-Keys issued before this format (`pk_live_` + 43 URL-safe characters, no checksum) still work.
 """
 
 from __future__ import annotations
@@ -15,14 +13,12 @@ import secrets
 import zlib
 
 PREFIX = "dream_live_"
-LEGACY_PREFIX = "pk_live_"
 BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 RANDOM_LENGTH = 30
 CHECKSUM_LENGTH = 6
 SHOWN_LENGTH = len(PREFIX) + 4  # what lists and dashboards show of a key: never enough to use it
 
 _KEY = re.compile(rf"^{PREFIX}[0-9A-Za-z]{{{RANDOM_LENGTH + CHECKSUM_LENGTH}}}$")
-_LEGACY_KEY = re.compile(rf"^{LEGACY_PREFIX}[0-9A-Za-z_-]{{43}}$")
 
 
 def new_api_key() -> str:
@@ -32,12 +28,10 @@ def new_api_key() -> str:
 
 def looks_like_api_key(token: str) -> bool:
     """An API key rather than a session token (the two share the Authorization header)."""
-    return token.startswith((PREFIX, LEGACY_PREFIX))
+    return token.startswith(PREFIX)
 
 
 def is_well_formed(api_key: str) -> bool:
-    if _LEGACY_KEY.match(api_key):
-        return True
     if not _KEY.match(api_key):
         return False
     body = api_key[len(PREFIX) :]
@@ -45,8 +39,7 @@ def is_well_formed(api_key: str) -> bool:
 
 
 def shown_prefix(api_key: str) -> str:
-    length = SHOWN_LENGTH if api_key.startswith(PREFIX) else len(LEGACY_PREFIX) + 4
-    return api_key[:length]
+    return api_key[:SHOWN_LENGTH]
 
 
 def _checksum(random_part: str) -> str:

@@ -11,7 +11,6 @@ key loses its index before its record is marked.
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -22,7 +21,7 @@ from dreamapi.key_grants import KeyGrant, hash_api_key, key_id_of
 from dreamapi.ports.clock import Clock
 from dreamapi.ports.kv import KVNamespace
 from dreamapi.ports.meter import MeterPort, MeterUnavailableError
-from dreamapi.time_format import iso_from_ms, parse_iso
+from dreamapi.time_format import iso_from_ms
 
 logger = logging.getLogger("dreamapi.api_keys")
 
@@ -80,31 +79,10 @@ class ApiKeys:
 
     async def _send(self, operation: str, payload: dict[str, Any]) -> dict[str, Any]:
         try:
-            known = await self._keys_from_before()
-            return await self._port.send(
-                self._platform_id, operation, {**payload, "known": known}, OPERATION_TIMEOUT_SECONDS
-            )
+            return await self._port.send(self._platform_id, operation, payload, OPERATION_TIMEOUT_SECONDS)
         except MeterUnavailableError as error:
             logger.warning("API keys of %s unavailable: %s", self._platform_id, error)
             raise keys_unavailable() from None
-
-    async def _keys_from_before(self) -> list[dict[str, Any]]:
-        """The platform's key from before keys had records (kept in `platform:{id}:apiKey`), so
-        the object knows it; the object ignores it once it has its id."""
-        raw = await self._kv.get(kvkeys.platform_field(self._platform_id, "apiKey"))
-        if not raw:
-            return []
-        record = json.loads(raw)
-        created = parse_iso(record["createdAt"]) or 0.0
-        return [
-            {
-                "id": key_id_of(record["hash"]),
-                "name": DEFAULT_KEY_NAME,
-                "hash": record["hash"],
-                "prefix": record["prefix"],
-                "createdAt": int(created * 1000),
-            }
-        ]
 
     async def _index(self, key_hash: str, expires_at_ms: int | None) -> None:
         grant = KeyGrant(

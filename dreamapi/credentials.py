@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from dreamapi import ids, kvkeys
 from dreamapi.api_keys import DEFAULT_KEY_NAME, KEY_WARNING, ApiKeys, NewKey
 from dreamapi.errors import ApiError
-from dreamapi.key_grants import key_id_of
 from dreamapi.ports.kv import KVNamespace
 from dreamapi.services import Services
 from dreamapi.time_format import iso_from_ms
@@ -98,5 +97,4 @@ async def current_key_record(tokens_kv: KVNamespace, platform_id: str) -> dict[s
     if not raw:
         return None
     record: dict[str, str] = json.loads(raw)
-    record.setdefault("id", key_id_of(record["hash"]))  # recorded before keys had ids
     return record

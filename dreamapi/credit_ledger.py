@@ -132,12 +132,12 @@ class Credits:
             "reason": reason,
             "at": int(now * 1000),
             "deadline": self._meter.deadline(),
+            "flushSeconds": self._meter.flush_seconds,
         }
         if notify is not None:  # a balance falling below the developer's mark is an event
             payload["notify"] = notify
         if subject.snapshot_key is not None:  # the dashboards' snapshot carries the balance
             payload["snapshotKey"] = subject.snapshot_key
-            payload["flushSeconds"] = self._meter.flush_seconds
         try:
             answer = await self._meter.send(subject, "credit", payload)
             decision = answer.get("decision")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,26 +25,16 @@ _KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
 class Idempotency:
     key: str  # SHA-256 of the header, hex, 32 characters
     fingerprint: str  # SHA-256 of the parameters, hex, 32 characters
-    legacy_key: str | None = None  # where the KV meter kept its answer for this key (24 h)
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "key": self.key,
-            "fingerprint": self.fingerprint,
-            "ttlSeconds": TTL_SECONDS,
-            "legacyKey": self.legacy_key,
-        }
+        return {"key": self.key, "fingerprint": self.fingerprint, "ttlSeconds": TTL_SECONDS}
 
 
 def _digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
-def idempotency_of(
-    request: Request,
-    parameters: Mapping[str, Any],
-    legacy_key: Callable[[str], str] | None = None,
-) -> Idempotency | None:
+def idempotency_of(request: Request, parameters: Mapping[str, Any]) -> Idempotency | None:
     """The request's Idempotency-Key, if it sent one; 400 when malformed."""
     raw = request.headers.get("idempotency-key")
     if raw is None:
@@ -55,4 +45,4 @@ def idempotency_of(
         )
     key = _digest(raw)
     fingerprint = _digest(json.dumps(parameters, sort_keys=True, separators=(",", ":")))
-    return Idempotency(key, fingerprint, legacy_key(key) if legacy_key else None)
+    return Idempotency(key, fingerprint)

@@ -42,11 +42,9 @@ class KeyGrant:
 
 
 def parse_index(raw: str | None, key_hash: str) -> KeyGrant | None:
-    """The index's grant; keys issued before the index carried expiry hold the platformId alone."""
+    """The index's grant, None when there is none or it is unreadable."""
     if raw is None:
         return None
-    if ids.is_platform_id(raw):
-        return KeyGrant(raw, key_id_of(key_hash), None)
     try:
         data = json.loads(raw)
     except ValueError:

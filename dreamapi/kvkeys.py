@@ -25,13 +25,8 @@ def developer_email(email_hash: str) -> str:
 
 
 # USAGE_KV
-def developer_usage(user_id: str) -> str:
-    """The KV meter's record of a developer's plan (imported once by the meter object)."""
-    return f"usage:{user_id}"
-
-
 def end_user_usage(platform_id: str, user_id: str) -> str:
-    """An end user's usage snapshot, written by their meter object (formerly the KV meter's record)."""
+    """An end user's latest usage snapshot, written by their meter object."""
     return f"{end_user_usage_prefix(platform_id)}{user_id}"
 
 
@@ -82,11 +77,6 @@ def end_user_subscription(platform_id: str, user_id: str) -> str:
 def connected_account(account_id: str) -> str:
     """Stripe connected account -> the platform it belongs to (written by oauth_api)."""
     return f"stripe-account:{account_id}"
-
-
-def idempotent_call(platform_id: str, user_id: str, key_hash: str) -> str:
-    """The KV meter's answer for an Idempotency-Key (read by the meter object for 24 h after the upgrade)."""
-    return f"idem:{platform_id}:{user_id}:{key_hash}"
 
 
 def revenue(platform_id: str, payment_id: str) -> str:

@@ -13,7 +13,6 @@ refuses to apply an operation after its deadline, and we wait a little longer th
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 import secrets
@@ -38,7 +37,6 @@ ANSWER_GRACE_SECONDS = 1.0
 @dataclass(frozen=True)
 class MeterSubject:
     name: str  # names the subject's counting object
-    legacy_key: str | None = None  # the KV meter's record, imported on first contact
     snapshot_key: str | None = None  # where the object keeps a KV snapshot for dashboards
     # where it keeps one snapshot per period ("{period}" is replaced by the period's first day)
     period_snapshot_key: str | None = None
@@ -102,15 +100,12 @@ class RateWindow:
 @dataclass(frozen=True)
 class MeteredCall:
     usage: Usage
-    rate: RateWindow | None  # None for an answer recorded by the KV meter this replaced
+    rate: RateWindow
     replayed: bool = False  # the answer recorded for this Idempotency-Key; nothing counted now
     units: int = 1  # what this call cost
-    recorded_by_kv_meter: bool = False  # replayed as the KV meter recorded it, before units existed
 
     def usage_json(self) -> dict[str, Any]:
         """The answer's `usage`: the period's, this call's units and the credit balance after it."""
-        if self.recorded_by_kv_meter:
-            return self.usage.to_json()
         return {
             **self.usage.to_json(),
             "units": self.units,
@@ -121,7 +116,7 @@ class MeteredCall:
     def headers(self) -> dict[str, str]:
         if self.replayed:
             return {"idempotent-replayed": "true"}
-        return self.rate.headers() if self.rate else {}
+        return self.rate.headers()
 
 
 @dataclass(frozen=True)
@@ -218,17 +213,6 @@ def _labelled_usage(answer: dict[str, Any], plan: str, limit: int) -> Usage:
     )
 
 
-def _recorded_by_kv_meter(body: str) -> MeteredCall:
-    """An answer the KV meter recorded for an Idempotency-Key before the upgrade."""
-    try:
-        usage = json.loads(body)["usage"]
-        period = period_starting(usage["periodStart"])
-        recorded = Usage(int(usage["count"]), int(usage["limit"]), str(usage["plan"]), period)
-    except (ValueError, KeyError, TypeError):
-        raise _MalformedAnswerError("legacyBody") from None
-    return MeteredCall(recorded, None, replayed=True, recorded_by_kv_meter=True)
-
-
 class UsageMeter:
     def __init__(
         self,
@@ -250,7 +234,6 @@ class UsageMeter:
 
     async def send(self, subject: MeterSubject, operation: str, payload: dict[str, Any]) -> dict[str, Any]:
         """One operation on the subject's object (MeterUnavailableError when it did not answer)."""
-        payload["legacyKey"] = subject.legacy_key
         return await self._port.send(subject.name, operation, payload, self._timeout + ANSWER_GRACE_SECONDS)
 
     def deadline(self) -> int:
@@ -310,8 +293,6 @@ class UsageMeter:
         self, answer: dict[str, Any], plan: str, limit: int, now: float, credits_cover: bool
     ) -> MeteredCall:
         decision = answer.get("decision")
-        if decision == "counted" and isinstance(answer.get("legacyBody"), str):
-            return _recorded_by_kv_meter(answer["legacyBody"])
         if decision == "idempotency_conflict":
             raise idempotency_key_reused()
         if decision not in ("counted", "window_full", "limit_reached"):

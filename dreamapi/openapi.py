@@ -146,7 +146,7 @@ SECURITY_SCHEMES = {
     "apiKey": {
         "type": "http",
         "scheme": "bearer",
-        "description": "Your API key: dream_live_… (keys issued before this format: pk_live_…)",
+        "description": "Your API key: dream_live_…",
     },
     "endUserSession": {
         "type": "http",

@@ -126,13 +126,15 @@ def js_request(method: str, url: str, headers: dict[str, str]) -> Js:
 
 def scenarios() -> dict[str, tuple[Callable[[], Any], Js, Callable[[], Js]]]:
     from api_multi.app import create_app as api_multi_app
-    from dreamapi.key_grants import hash_api_key
+    from dreamapi.api_key_format import new_api_key
+    from dreamapi.key_grants import KeyGrant, hash_api_key, key_id_of
     from scripts.bench_baseline.app import create_app as baseline_app
 
-    api_key = "pk_live_" + "k" * 43
+    api_key = new_api_key()
     platform_id = "plt_" + "0" * 20
+    key_hash = hash_api_key(api_key)
     tokens = {
-        f"apikey:{hash_api_key(api_key)}": platform_id,
+        f"apikey:{key_hash}": KeyGrant(platform_id, key_id_of(key_hash), None).to_index(),
         f"platform:{platform_id}:createdAt": "2026-11-01T00:00:00Z",
         f"user:{platform_id}:tierConfig": json.dumps(
             {"tiers": [{"name": "bench", "limit": 1_000_000_000, "rateLimit": 100_000, "default": True}]}

@@ -4,16 +4,12 @@ locations would be) count through one usage meter, calls taking turns between th
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import json
 import time
-from datetime import UTC, datetime
 
 import httpx
 import pytest
 
-from dreamapi.periods import month_period
-from scripts.local_platform import Platform, concurrently, wait_for_a_fresh_minute
+from scripts.local_platform import concurrently, wait_for_a_fresh_minute
 from tests.runtime.conftest import CACHE_SECONDS
 from tests.runtime.helpers import (
     SPEC_LIMIT_BODY,
@@ -133,62 +129,3 @@ def test_the_dashboard_counts_every_call_of_every_user_from_both_locations(
     assert all(operations(reply)["writes"] == 0 for reply in replies)  # no KV write on a metered call
     stats = dashboard_once_it_counts(api_multi, api_key, 100)
     assert stats["calls"]["thisMonth"] == 100 and stats["endUsers"]["total"] == 50
-
-
-def test_usage_counted_by_the_kv_meter_is_taken_over(
-    platform: Platform, api_multi: httpx.Client, locations: list[str]
-) -> None:
-    """A running platform upgraded to the meter object loses no count and counts no retry twice."""
-    platform_id, api_key = platform_with_tier(api_multi, limit=100, rateLimit=100)
-    user = new_user()
-    now = time.time()
-    today = datetime.fromtimestamp(now, tz=UTC).date().isoformat()
-    record = {
-        "count": 7,
-        "periodStart": month_period(now).start_iso,
-        "periodEnd": month_period(now).end_iso,
-        "minute": int(now // 60),
-        "minuteCount": 2,
-        "days": {today: 7},
-    }
-    platform.kv.put("USAGE_KV", f"usage:{platform_id}:{user}", json.dumps(record))
-    earlier_answer = {
-        "success": True,
-        "userId": user,
-        "platformId": platform_id,
-        "usage": {
-            "count": 7,
-            "limit": 100,
-            "plan": "metered",
-            "periodStart": record["periodStart"],
-            "periodEnd": record["periodEnd"],
-            "remaining": 93,
-        },
-    }
-    key_hash = hashlib.sha256(b"order-before-upgrade").hexdigest()[:32]
-    platform.kv.put(
-        "USAGE_KV", f"idem:{platform_id}:{user}:{key_hash}", json.dumps(earlier_answer), ttl=86_400
-    )
-
-    retry = {**key_headers(api_key, user), "idempotency-key": "order-before-upgrade"}
-    replayed = httpx.post(f"{locations[0]}/api/data", headers=retry)
-    assert replayed.status_code == 200 and replayed.headers["idempotent-replayed"] == "true"
-    assert replayed.json() == earlier_answer
-    assert usage_at(locations[1], api_key, user) == 7
-    counted = httpx.post(f"{locations[1]}/api/data", headers=key_headers(api_key, user))
-    assert counted.json()["usage"]["count"] == 8
-    assert httpx.post(f"{locations[0]}/api/data", headers=retry).json() == earlier_answer
-
-
-def test_the_developer_plan_counted_by_the_kv_meter_is_taken_over(
-    platform: Platform, front_auth_api: httpx.Client
-) -> None:
-    user_id = "user_" + new_user()
-    period = month_period(time.time())
-    platform.kv.put(
-        "USAGE_KV", f"usage:{user_id}", json.dumps({"usageCount": 3, "periodStart": period.start_iso})
-    )
-    token = platform.developer_token(user_id)
-    reply = front_auth_api.post("/verify-auth", headers={"authorization": f"Bearer {token}"})
-    assert reply.status_code == 200, reply.text
-    assert (reply.json()["usage"]["count"], reply.json()["usage"]["limit"]) == (4, 5)

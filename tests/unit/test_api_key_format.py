@@ -32,8 +32,10 @@ def test_shapes_that_are_not_keys() -> None:
         assert not api_key_format.is_well_formed(candidate), candidate
 
 
-def test_keys_issued_before_the_checksum_still_pass() -> None:
-    legacy = "pk_live_" + "aZ09_-" * 7 + "x"
-    assert api_key_format.is_well_formed(legacy) and api_key_format.looks_like_api_key(legacy)
-    assert api_key_format.shown_prefix(legacy) == "pk_live_aZ09"
+def test_only_the_one_format_is_a_key() -> None:
+    other_format = "pk_live_" + "aZ09_-" * 7 + "x"
+    assert not api_key_format.is_well_formed(other_format)
+    assert not api_key_format.looks_like_api_key(other_format)
     assert not api_key_format.looks_like_api_key("eyJhbGciOi.jwt.here")
+    key = api_key_format.new_api_key()
+    assert api_key_format.shown_prefix(key) == key[: len(PREFIX) + 4]

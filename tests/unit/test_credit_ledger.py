@@ -36,7 +36,8 @@ async def test_a_change_sends_its_reference_and_fingerprint_and_reads_the_entry(
     assert (subject, operation) == ("end-user:plt_x:u1", "credit")
     assert (payload["reference"], payload["fingerprint"], payload["units"]) == ("grant:k1", "f1", 50)
     assert payload["at"] == int(NOV_15 * 1000) and payload["deadline"] == int((WALL + 3.0) * 1000)
-    assert payload["legacyKey"] == "usage:plt_x:u1"  # the object imports its KV record first, whatever comes
+    # the dashboards' snapshot carries the balance: a change is flushed like a count
+    assert payload["snapshotKey"] == "usage:plt_x:u1" and payload["flushSeconds"] == 30
     assert change.balance == 50 and not change.replayed
     assert change.entry.to_json() == {
         "kind": "grant",
@@ -81,7 +82,7 @@ async def test_a_statement_lists_usage_entries_with_their_day() -> None:
     }
     port = ScriptedMeter({"balance": 47, "entries": [usage, ENTRY]})
     statement = await ledger_of(port).statement(SUBJECT, entries=10)
-    assert port.sent[0][1:3] == ("ledger", {"entries": 10, "legacyKey": "usage:plt_x:u1"})
+    assert port.sent[0][1:3] == ("ledger", {"entries": 10})
     assert statement.to_json()["balance"] == 47
     assert statement.to_json()["entries"][0] == {
         "kind": "usage",

@@ -18,7 +18,7 @@ from dreamapi.ports.meter import MeterUnavailableError
 
 NOV_15 = datetime(2026, 11, 15, 12, 0, 30, tzinfo=UTC).timestamp()
 WALL = 1_800_000_000.0
-SUBJECT = MeterSubject("end-user:plt_x:u1", legacy_key="usage:plt_x:u1", snapshot_key="usage:plt_x:u1")
+SUBJECT = MeterSubject("end-user:plt_x:u1", snapshot_key="usage:plt_x:u1")
 
 
 class ScriptedMeter:
@@ -86,7 +86,7 @@ async def test_a_call_asks_the_object_with_our_clock_limits_and_deadline() -> No
     assert (payload["amount"], payload["limit"], payload["windowLimit"]) == (1, 5, 100)
     assert payload["labels"] == {"plan": "free", "limit": 5}
     assert payload["deadline"] == int((WALL + 3.0) * 1000)  # real time, not the metering clock
-    assert payload["legacyKey"] == payload["snapshotKey"] == "usage:plt_x:u1"
+    assert payload["snapshotKey"] == "usage:plt_x:u1" and payload["creditsCover"] is False
     assert payload["flushSeconds"] == 30 and payload["idempotency"] is None
     await record(port)
     assert port.sent[1][2]["operation"] != payload["operation"]  # one id per operation
@@ -152,31 +152,11 @@ async def test_anything_but_a_clear_answer_is_503_and_not_counted(answer: Any) -
     assert raised.value.headers["retry-after"] == "2"
 
 
-async def test_an_answer_the_kv_meter_recorded_is_replayed_as_it_was() -> None:
-    body = (
-        '{"success":true,"userId":"u1","platformId":"plt_x","usage":{"count":7,"limit":100,'
-        '"plan":"pro","periodStart":"2026-11-01","periodEnd":"2026-11-30","remaining":93}}'
-    )
-    call = await record(ScriptedMeter({"decision": "counted", "replayed": True, "legacyBody": body}))
-    assert call.replayed and call.rate is None
-    assert call.usage.to_json() == {
-        "count": 7,
-        "limit": 100,
-        "plan": "pro",
-        "periodStart": "2026-11-01",
-        "periodEnd": "2026-11-30",
-        "remaining": 93,
-    }
-
-
 async def test_peek_reads_this_periods_counts_and_days() -> None:
     days = {"2026-11-15": 2, "2026-11-16": 1, "2026-11-18": 1}
     port = ScriptedMeter({"period": "2026-11-01", "used": 4, "calls": 4, "days": days, "labels": {}})
     usage = await meter(port).peek(SUBJECT, plan="paid", limit=500, now=NOV_15 + 3 * 86_400)
-    assert port.sent[0][1] == "peek" and port.sent[0][2] == {
-        "period": "2026-11-01",
-        "legacyKey": SUBJECT.legacy_key,
-    }
+    assert port.sent[0][1] == "peek" and port.sent[0][2] == {"period": "2026-11-01"}
     assert (usage.count, usage.limit, usage.plan) == (4, 500, "paid")
     series = usage.daily_series("2026-11-18")
     assert len(series) == 18 and series[0] == {"date": "2026-11-01", "count": 0}
@@ -197,13 +177,9 @@ def request_with(headers: dict[str, str]) -> Request:
 
 def test_idempotency_keys_are_hashed_and_fingerprinted() -> None:
     assert idempotency_of(request_with({}), {"plan": None}) is None
-    first = idempotency_of(
-        request_with({"idempotency-key": "order-1"}), {"plan": None}, lambda k: f"idem:{k}"
-    )
+    first = idempotency_of(request_with({"idempotency-key": "order-1"}), {"plan": None})
     assert first is not None
-    # the same digest the KV meter used, so its markers are found during the upgrade
     assert first.key == hashlib.sha256(b"order-1").hexdigest()[:32]
-    assert first.legacy_key == f"idem:{first.key}"
     assert "order-1" not in str(first.to_json())
     other_plan = idempotency_of(request_with({"idempotency-key": "order-1"}), {"plan": "pro"})
     assert other_plan is not None and other_plan.key == first.key

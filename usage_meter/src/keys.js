@@ -11,9 +11,6 @@
  *
  * Active: not revoked, not past `expires_at`, not replaced by a roll (`rolled_to`).
  *
- * Every operation takes `known`: key records the caller found elsewhere (a key made before this
- * object existed); each is stored unless its id is already here.
- *
  * POST /create  store a key unless `maxActive` keys are active already (by id: a retry is a no-op)
  * POST /list    every key, newest first
  * POST /get     one key
@@ -60,7 +57,6 @@ export class ApiKeys extends DurableObject {
   }
 
   apply(path, input) {
-    for (const key of input.known ?? []) this.insert(key);
     switch (path) {
       case "/create":
         return this.create(input.key, input.maxActive, input.now);
@@ -161,9 +157,6 @@ const isKey = (key) =>
 function invalid(path, input) {
   if (!OPERATIONS.includes(path)) return `unknown operation ${path}`;
   if (input === null || typeof input !== "object") return "body must be a JSON object";
-  if (input.known !== undefined && !(Array.isArray(input.known) && input.known.every(isKey))) {
-    return "known must be a list of keys";
-  }
   if (path === "/list") return null;
   if (path === "/create") {
     if (!isKey(input.key)) return "key must be a key record";

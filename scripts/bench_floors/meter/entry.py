@@ -18,6 +18,8 @@ async def on_fetch(request, env, ctx):
         "day": day,
         "window": int(now // 60),
         "amount": 1,
+        "creditsCover": False,
+        "at": int(now * 1000),
         "limit": 1_000_000_000,
         "windowLimit": 100_000,
         "labels": {"plan": "floor", "limit": 1_000_000_000},
@@ -25,11 +27,10 @@ async def on_fetch(request, env, ctx):
         "flushSeconds": 30,
         "deadline": int((now + 5) * 1000),
         "idempotency": None,
-        "legacyKey": None,
     }
     path = "meter"
     if request.method == "GET":
-        path, payload = "peek", {"period": payload["period"], "legacyKey": None}
+        path, payload = "peek", {"period": payload["period"]}
     namespace = env.USAGE_METER
     stub = namespace.get(namespace.idFromName(f"floor:{user}"))
     reply = await stub.fetch(f"https://usage-meter/{path}", method="POST", body=json.dumps(payload))

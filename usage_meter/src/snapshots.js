@@ -1,0 +1,73 @@
+/** The subject's counters as KV snapshots for dashboards, written by the alarm at most once per
+ * `flushSeconds` (never on a call's path): the latest period (with the credit balance) at the
+ * caller's `snapshotKey`, and every period counted since the last flush at `periodSnapshotKey`
+ * (its `{period}` replaced by the period's first day). */
+
+import { balance } from "./credits.js";
+
+export class Snapshots {
+  constructor(store) {
+    this.store = store;
+    this.alarmSet = false; // this object's alarm is known to be set (memory only)
+  }
+
+  /** After a change: remembers where the snapshots go and makes sure the alarm will write them. */
+  async schedule({ snapshotKey, periodSnapshotKey, flushSeconds }) {
+    if (snapshotKey) this.store.setSetting("snapshot_key", snapshotKey);
+    if (periodSnapshotKey) this.store.setSetting("period_snapshot_key", periodSnapshotKey);
+    if (this.alarmSet) return;
+    try {
+      const storage = this.store.storage;
+      if ((await storage.getAlarm()) === null) await storage.setAlarm(Date.now() + flushSeconds * 1000);
+      this.alarmSet = true;
+    } catch (error) {
+      // The change is stored either way; the next one schedules the snapshot again.
+      console.error(`usage meter: could not schedule the snapshot: ${error}`);
+    }
+  }
+
+  /** From the alarm. A call counted while these writes are under way has a later `updated_at`:
+   * the next flush has it. */
+  async write(env) {
+    this.alarmSet = false;
+    const store = this.store;
+    const startedAt = Date.now();
+    const credits = balance(store);
+    const key = store.setting("snapshot_key");
+    if (key) {
+      const latest = store.row("SELECT * FROM periods ORDER BY period DESC LIMIT 1");
+      const snapshot = latest
+        ? periodSnapshot(latest, credits)
+        : { value: { count: 0, periodStart: null, credits }, metadata: { count: 0, credits } };
+      delete snapshot.metadata.days; // the latest snapshot's metadata stays small: lists read it for every user
+      await env.USAGE_KV.put(key, JSON.stringify(snapshot.value), { metadata: snapshot.metadata });
+    }
+    const periodKey = store.setting("period_snapshot_key");
+    if (periodKey) {
+      const since = Number(store.setting("period_snapshots_at") ?? 0);
+      for (const row of store.rows("SELECT * FROM periods WHERE updated_at >= ?", since)) {
+        const { value, metadata } = periodSnapshot(row, credits);
+        await env.USAGE_KV.put(periodKey.replaceAll("{period}", row.period), JSON.stringify(value), { metadata });
+      }
+      store.setSetting("period_snapshots_at", String(startedAt));
+    }
+  }
+}
+
+/** A period's counters as KV keeps them: the value in full, the metadata (what `list` returns,
+ * at most 1024 bytes) with the units of each day of the month keyed by the day's number. */
+function periodSnapshot(row, credits) {
+  const days = JSON.parse(row.days);
+  const value = { count: row.used, calls: row.calls, periodStart: row.period, days, overage: row.overage_used, credits };
+  const byDayOfMonth = Object.fromEntries(Object.entries(days).map(([day, units]) => [String(Number(day.slice(8, 10))), units]));
+  const metadata = {
+    ...JSON.parse(row.labels),
+    count: row.used,
+    calls: row.calls,
+    periodStart: row.period,
+    overage: row.overage_used,
+    credits,
+    days: byDayOfMonth,
+  };
+  return { value, metadata };
+}
