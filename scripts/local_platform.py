@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import time
 import urllib.parse
 from collections.abc import Iterator, Mapping
@@ -23,7 +24,8 @@ from scripts.standins.identity import IdentityProvider
 from scripts.standins.stripe import StripeStandin
 from scripts.standins.webhook_receiver import WebhookReceiver
 
-DASHBOARD_ORIGIN = "http://localhost:5173"
+# The browser tests' Vite server; DREAMAPI_DASHBOARD_PORT lets two runs on one machine both have one.
+DASHBOARD_ORIGIN = f"http://localhost:{os.environ.get('DREAMAPI_DASHBOARD_PORT', '5173')}"
 
 
 class LocalKV:
