@@ -6,11 +6,10 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote
 
-from api_multi import analytics, lookups
+from api_multi import analytics
 from api_multi.end_user_auth import authenticate_developer
 from api_multi.schemas import DEVELOPER, LEDGER_ENTRY, NULLABLE_INTEGER, USER_IN_PATH
-from api_multi.subscriptions import resolve_tier
-from dreamapi import ids, kvkeys, meter_subjects
+from dreamapi import ids, kvkeys, lookups, meter_subjects
 from dreamapi.errors import ApiError
 from dreamapi.http import Request, Response, json_response
 from dreamapi.openapi import (
@@ -30,6 +29,7 @@ from dreamapi.periods import month_period
 from dreamapi.ports.kv import list_all
 from dreamapi.router import Router
 from dreamapi.services import Services
+from dreamapi.subscriptions import resolve_tier
 from dreamapi.time_format import iso_from_ms, iso_utc
 
 
@@ -90,7 +90,7 @@ async def end_user(request: Request, services: Services) -> Response:
         {
             "platformId": platform_id,
             "userId": user_id,
-            "usage": {**usage.to_json(), "credits": usage.credits, "overage": usage.overage},
+            "usage": usage.report(),
             "daily": usage.daily_series(iso_utc(now)[:10]),
             "subscription": {"tier": subscription.plan, "status": subscription.status},
             "lastCountedTier": usage.counted_plan,

@@ -11,6 +11,7 @@ from api_multi import (
     developer_keys,
     developer_webhooks,
     portal_routes,
+    reservations_routes,
     scheduled_routes,
     tiers_routes,
     usage_routes,
@@ -23,6 +24,7 @@ from dreamapi.router import Router
 # In this order in the OpenAPI document.
 ROUTE_MODULES = (
     usage_routes,
+    reservations_routes,
     tiers_routes,
     developer,
     billing_routes,

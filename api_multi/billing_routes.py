@@ -8,7 +8,6 @@ import stripe
 from api_multi.checkout import connected_account_of, return_url
 from api_multi.end_user_auth import authenticate_end_user, require_jwt
 from api_multi.schemas import RETURN_URL
-from api_multi.subscriptions import load_subscription, save_subscription
 from dreamapi.body import json_object
 from dreamapi.errors import bad_request, conflict
 from dreamapi.http import Request, Response, json_response
@@ -17,6 +16,7 @@ from dreamapi.router import Router
 from dreamapi.services import Services
 from dreamapi.stripe_gateway import stripe_client, stripe_failure
 from dreamapi.stripe_webhooks import LIVE_SUBSCRIPTION_STATUSES
+from dreamapi.subscriptions import load_subscription, save_subscription
 from dreamapi.tiers import Tier, load_tier_config
 
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from api_multi.end_user_auth import EndUser
 from dreamapi.connected_accounts import connected_account_id
+from dreamapi.end_user import EndUser
 from dreamapi.errors import bad_request, conflict
 from dreamapi.services import Services
 

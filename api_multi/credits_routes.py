@@ -10,7 +10,6 @@ from urllib.parse import unquote
 
 import stripe
 
-from api_multi import lookups
 from api_multi.checkout import CREDITS_METADATA_KIND, connected_account_of, return_url
 from api_multi.credit_packs import (
     CREDIT_PACK,
@@ -29,8 +28,7 @@ from api_multi.schemas import (
     RETURN_URL,
     USER_IN_PATH,
 )
-from api_multi.subscriptions import load_subscription
-from dreamapi import credit_ledger, ids, meter_subjects
+from dreamapi import credit_ledger, ids, lookups, meter_subjects
 from dreamapi.alerts import credits_notify
 from dreamapi.body import json_object
 from dreamapi.errors import bad_request, not_found
@@ -40,6 +38,7 @@ from dreamapi.openapi import ERROR, INTEGER, METER_UNAVAILABLE, STRING, Operatio
 from dreamapi.router import Router
 from dreamapi.services import Services
 from dreamapi.stripe_gateway import stripe_client, stripe_failure
+from dreamapi.subscriptions import load_subscription
 
 
 def _path_user_id(request: Request) -> str:

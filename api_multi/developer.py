@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import re
 
-from api_multi import lookups
 from api_multi.end_user_auth import authenticate_developer
 from api_multi.schemas import DEVELOPER
 from api_multi.stats import STATS_FRESH_SECONDS, platform_stats
-from dreamapi import credentials, kvkeys
+from dreamapi import credentials, kvkeys, lookups
 from dreamapi.body import json_object, string_field
 from dreamapi.errors import bad_request, conflict
 from dreamapi.http import Request, Response, json_response

@@ -9,9 +9,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from api_multi import lookups
 from api_multi.end_user_auth import authenticate_developer
 from api_multi.schemas import DEVELOPER
+from dreamapi import lookups
 from dreamapi.api_keys import (
     LAST_USED_PRECISION_SECONDS,
     MAX_ACTIVE_KEYS,

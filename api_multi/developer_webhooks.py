@@ -1,7 +1,7 @@
 """The developer's webhook endpoints and alert thresholds (API key or developer session).
 
 Events are kept and delivered by the platform's webhook outbox (dreamapi.webhook_outbox); the
-metered path finds the alert settings in the isolate cache (api_multi.lookups).
+metered path finds the alert settings in the isolate cache (dreamapi.lookups).
 """
 
 from __future__ import annotations
@@ -9,10 +9,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from api_multi import lookups
 from api_multi.end_user_auth import authenticate_developer
 from api_multi.schemas import DEVELOPER
-from dreamapi import webhook_events
+from dreamapi import lookups, webhook_events
 from dreamapi.alerts import parse_alert_settings, store_alert_settings
 from dreamapi.body import json_object
 from dreamapi.errors import not_found

@@ -3,27 +3,15 @@ Clerk JWT from the shared customer Clerk app (platformId and plan in publicMetad
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
-from api_multi import lookups
-from dreamapi import api_key_format, ids, kvkeys
+from dreamapi import api_key_format, ids, kvkeys, lookups
 from dreamapi.clerk import ClerkConfig, bearer_token, verify_session_token
+from dreamapi.end_user import API_KEY, JWT, EndUser
 from dreamapi.errors import forbidden, unauthorized
 from dreamapi.http import Request
 from dreamapi.key_use import report_key_use
 from dreamapi.services import Services
-
-API_KEY = "api_key"
-JWT = "jwt"
-
-
-@dataclass(frozen=True)
-class EndUser:
-    platform_id: str
-    user_id: str
-    requested_plan: str | None  # X-User-Plan (API key mode) or the JWT's plan claim
-    mode: str
 
 
 def metadata_of(claims: dict[str, Any]) -> dict[str, Any]:

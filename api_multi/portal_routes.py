@@ -5,9 +5,8 @@ API, so that the next session token carries it."""
 
 from __future__ import annotations
 
-from api_multi import lookups
 from api_multi.end_user_auth import metadata_of
-from dreamapi import api_key_format, clerk_backend, ids
+from dreamapi import api_key_format, clerk_backend, ids, lookups
 from dreamapi.body import json_object
 from dreamapi.clerk import ClerkConfig, bearer_token, verify_session_token
 from dreamapi.errors import conflict, not_found, unauthorized, unavailable

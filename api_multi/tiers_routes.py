@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from api_multi import lookups
-from dreamapi import ids
+from dreamapi import ids, lookups
 from dreamapi.errors import not_found
 from dreamapi.http import Request, Response, json_response
 from dreamapi.openapi import TIER_LIST, Operation, query

@@ -5,17 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from api_multi import lookups
 from api_multi.checkout import CREDITS_METADATA_KIND
 from api_multi.stats import record_payment
-from api_multi.subscriptions import load_subscription, save_subscription
-from dreamapi import credit_ledger, ids, meter_subjects, webhook_events
+from dreamapi import credit_ledger, ids, lookups, meter_subjects, webhook_events
 from dreamapi.connected_accounts import platform_of_account
 from dreamapi.http import Request, Response, json_response
 from dreamapi.openapi import stripe_webhook_operation
 from dreamapi.router import Router
 from dreamapi.services import Services
 from dreamapi.stripe_webhooks import LIVE_SUBSCRIPTION_STATUSES, apply_once, object_id, verified_event
+from dreamapi.subscriptions import load_subscription, save_subscription
 from dreamapi.tiers import load_tier_config
 
 

@@ -1,7 +1,7 @@
 """Prepaid credits: an end user's balance in units, which never goes below zero, and its ledger.
 
 The balance lives in the subject's meter object beside its counters (usage_meter/), so a call
-spending credits (`UsageMeter.record_call(..., credits_cover=True)`) and a change of the balance
+spending credits (`UsageMeter.record_call` with `MeterTerms.credits_cover`) and a change of the balance
 are each applied in one step. Every change carries a reference, the key of its ledger entry,
 which the object applies at most once, ever: a retried grant, a webhook delivered twice or to
 two endpoints, changes the balance once.
@@ -17,7 +17,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from dreamapi.errors import ApiError
-from dreamapi.metering import MeterSubject, UsageMeter, idempotency_key_reused, meter_unavailable
+from dreamapi.meter_answers import idempotency_key_reused, meter_unavailable
+from dreamapi.meter_terms import MeterSubject
+from dreamapi.metering import UsageMeter
 from dreamapi.ports.meter import MeterUnavailableError
 
 logger = logging.getLogger("dreamapi.credits")

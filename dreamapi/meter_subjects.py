@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dreamapi import kvkeys
-from dreamapi.metering import MeterSubject
+from dreamapi.meter_terms import MeterSubject
 
 
 def end_user(platform_id: str, user_id: str) -> MeterSubject:

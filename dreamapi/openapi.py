@@ -38,6 +38,7 @@ USAGE = obj(
         "units": INTEGER,
         "credits": {"type": ["integer", "null"]},
         "overage": {"type": "integer", "description": "units past the limit this period, billed as overage"},
+        "held": {"type": "integer", "description": "units held by open reservations"},
     },
     ("count", "limit", "plan", "periodStart", "periodEnd", "remaining"),
 )

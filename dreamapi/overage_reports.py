@@ -1,6 +1,6 @@
 """Overage units reported to Stripe as Billing Meter events on the developer's connected account.
 
-An end user's meter object counts their overage units (dreamapi.metering.OverageAllowance) and
+An end user's meter object counts their overage units (dreamapi.meter_terms.OverageAllowance) and
 keeps the reports made of them: a report claims every unclaimed unit of a period under the next
 sequence number, and its value never changes. The event's `identifier` is derived from the
 subject, the period and that number, and Stripe keeps one event per identifier (for 24 hours at
@@ -25,7 +25,7 @@ from typing import Any
 import stripe
 
 from dreamapi import kvkeys
-from dreamapi.metering import MeterSubject
+from dreamapi.meter_terms import MeterSubject
 from dreamapi.periods import period_starting
 from dreamapi.ports.meter import MeterUnavailableError
 from dreamapi.services import Services

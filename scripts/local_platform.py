@@ -222,9 +222,11 @@ def running_platform(
 LOCAL_PROXY_REFUSAL = "Your worker restarted mid-request"
 
 
-async def _post(client: httpx.AsyncClient, path: str, headers: dict[str, str]) -> httpx.Response:
+async def _post(
+    client: httpx.AsyncClient, path: str, headers: dict[str, str], body: Any = None
+) -> httpx.Response:
     for _ in range(5):
-        reply = await client.post(path, headers=headers)
+        reply = await client.post(path, headers=headers, json=body)
         if not (reply.status_code == 503 and reply.text.startswith(LOCAL_PROXY_REFUSAL)):
             return reply
         await asyncio.sleep(0.2)
@@ -232,16 +234,19 @@ async def _post(client: httpx.AsyncClient, path: str, headers: dict[str, str]) -
 
 
 async def concurrently(
-    urls: list[str], headers: list[dict[str, str]], path: str = "/api/data"
+    urls: list[str], headers: list[dict[str, str]], path: str = "/api/data", body: Any = None
 ) -> list[httpx.Response]:
-    """All POSTs at once, the i-th to urls[i % len(urls)] (locations taking turns)."""
+    """All POSTs at once (with `body` as JSON, if any), the i-th to urls[i % len(urls)]
+    (locations taking turns)."""
     clients = [
         httpx.AsyncClient(base_url=url, timeout=60, limits=httpx.Limits(max_connections=len(headers)))
         for url in urls
     ]
     try:
         return list(
-            await asyncio.gather(*(_post(clients[i % len(clients)], path, h) for i, h in enumerate(headers)))
+            await asyncio.gather(
+                *(_post(clients[i % len(clients)], path, h, body) for i, h in enumerate(headers))
+            )
         )
     finally:
         for client in clients:

@@ -107,3 +107,31 @@ def test_a_stopped_meter_answers_503_and_counts_continue_after_a_restart(stack: 
         assert reply.status_code == 200 and reply.json()["usage"]["count"] == 3
         assert count_once_back(front, "/usage", developer) == 1
         assert front.post("/verify-auth", headers=developer).json()["usage"]["count"] == 2
+
+
+def test_reservations_when_the_meter_hangs_hold_nothing_and_a_retried_settle_counts_once(
+    stack: Platform,
+) -> None:
+    api = stack.client("api_multi")
+    _, api_key = register(api)  # the default free tier: 5 units a month
+    user = new_user()
+    headers = key_headers(api_key, user)
+    held = api.post("/api/reservations", headers=headers, json={"units": 3})
+    assert held.status_code == 201, held.text
+    settle_path = f"/api/reservations/{held.json()['id']}/settle"
+    meter_group = stack.meter.popen.pid
+    os.killpg(meter_group, signal.SIGSTOP)
+    try:
+        assert_meter_unavailable(api.post("/api/reservations", headers=headers, json={"units": 2}))
+        assert_meter_unavailable(api.post(settle_path, headers=headers, json={"units": 2}))
+    finally:
+        os.killpg(meter_group, signal.SIGCONT)
+    time.sleep(1)  # the meter receives both operations past their deadlines: neither is applied
+    usage = api.get("/api/usage", headers=headers).json()["usage"]
+    assert (usage["held"], usage["count"]) == (3, 0)
+    retried = api.post(settle_path, headers=headers, json={"units": 2})
+    assert retried.status_code == 200 and retried.json()["units"] == 2, retried.text
+    again = api.post(settle_path, headers=headers, json={"units": 2})
+    assert again.json() == retried.json() and again.headers["idempotent-replayed"] == "true"
+    usage = api.get("/api/usage", headers=headers).json()["usage"]
+    assert (usage["held"], usage["count"]) == (0, 2)

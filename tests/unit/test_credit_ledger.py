@@ -12,7 +12,8 @@ from api_multi.usage_routes import units_of
 from dreamapi.credit_ledger import GRANT, Credits, fingerprint
 from dreamapi.errors import ApiError
 from dreamapi.http import Headers, Request
-from dreamapi.metering import MeterSubject, UsageMeter
+from dreamapi.meter_terms import MeterSubject, MeterTerms
+from dreamapi.metering import UsageMeter
 from dreamapi.ports.meter import MeterUnavailableError
 from tests.unit.test_metering import NOV_15, SUBJECT, WALL, ScriptedMeter, counted, meter
 
@@ -96,9 +97,8 @@ async def test_a_statement_lists_usage_entries_with_their_day() -> None:
 
 async def test_a_call_sends_its_units_and_may_spend_credits() -> None:
     port = ScriptedMeter(counted(used=12, limit=10, creditsUsed=2, credits=48, units=3))
-    call = await UsageMeter.record_call(
-        meter(port), SUBJECT, plan="free", limit=10, rate_limit=100, now=NOV_15, units=3, credits_cover=True
-    )
+    terms = MeterTerms("free", 10, 100, credits_cover=True)
+    call = await UsageMeter.record_call(meter(port), SUBJECT, terms, now=NOV_15, units=3)
     payload = port.sent[0][2]
     assert (payload["amount"], payload["creditsCover"]) == (3, True)
     assert (call.units, call.usage.credits, call.usage.remaining) == (3, 48, 0)
@@ -108,13 +108,13 @@ async def test_a_call_neither_the_month_nor_the_credits_cover_is_403_with_the_ba
     port = ScriptedMeter(counted(decision="limit_reached", used=10, limit=10, credits=2, units=5))
     with pytest.raises(ApiError) as raised:
         await meter(port).record_call(
-            SUBJECT, plan="free", limit=10, rate_limit=100, now=NOV_15, units=5, credits_cover=True
+            SUBJECT, MeterTerms("free", 10, 100, credits_cover=True), now=NOV_15, units=5
         )
     assert raised.value.status == 403 and raised.value.body()["creditsBalance"] == 2
     developer = MeterSubject("developer:u1")
     port = ScriptedMeter(counted(decision="limit_reached", used=5, credits=0))
     with pytest.raises(ApiError) as raised:  # no credits for subjects they do not apply to
-        await meter(port).record_call(developer, plan="free", limit=5, rate_limit=100, now=NOV_15)
+        await meter(port).record_call(developer, MeterTerms("free", 5, 100), now=NOV_15)
     assert "creditsBalance" not in raised.value.body()
 
 

@@ -12,7 +12,8 @@ import pytest
 from dreamapi.errors import ApiError
 from dreamapi.http import Headers, Request
 from dreamapi.idempotency import idempotency_of
-from dreamapi.metering import ANSWER_GRACE_SECONDS, MeterSubject, UsageMeter
+from dreamapi.meter_terms import MeterSubject, MeterTerms
+from dreamapi.metering import ANSWER_GRACE_SECONDS, UsageMeter
 from dreamapi.periods import month_period, period_starting, seconds_until_next_month
 from dreamapi.ports.meter import MeterUnavailableError
 
@@ -54,13 +55,15 @@ def counted(**fields: Any) -> dict[str, Any]:
         "windowCalls": 2,
         "windowLimit": 100,
         "labels": {"plan": "free", "limit": 5},
+        "units": 1,
+        "held": 0,
     }
     return {**answer, **fields}
 
 
 async def record(port: ScriptedMeter, **kwargs: Any) -> Any:
     return await meter(port).record_call(
-        SUBJECT, plan="free", limit=5, rate_limit=100, now=kwargs.pop("now", NOV_15), **kwargs
+        SUBJECT, MeterTerms("free", 5, 100), now=kwargs.pop("now", NOV_15), **kwargs
     )
 
 
@@ -92,6 +95,8 @@ async def test_a_call_asks_the_object_with_our_clock_limits_and_deadline() -> No
     assert port.sent[1][2]["operation"] != payload["operation"]  # one id per operation
     assert (call.usage.count, call.usage.remaining, call.usage.plan) == (4, 1, "free")
     assert call.headers() == {
+        "ratelimit-policy": '"per-minute";q=100;w=60',
+        "ratelimit": '"per-minute";r=98;t=30',  # NOV_15 is 30 s into its minute
         "x-ratelimit-limit": "100",
         "x-ratelimit-remaining": "98",
         "x-ratelimit-reset": str((int(NOV_15 // 60) + 1) * 60),

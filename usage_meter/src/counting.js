@@ -1,14 +1,28 @@
 /** Counting calls: per period (the caller's month) the units used, calls and units per day, and the
  * per-minute rate window, in one row per period. A call is counted whole or not at all: the
  * window must have room, then its units come from the period's included units, then credits
- * (when they may cover it), then overage (when the caller allows it, up to maxUnits a period). */
+ * (when they may cover it), then overage (when the caller allows it, up to maxUnits a period),
+ * never from what open reservations hold (holds.js). */
 
 import { balance, spendCredits } from "./credits.js";
+import { heldUnits } from "./holds.js";
 import { notice, noteCredits, noteUsage } from "./notices.js";
 import { keepOveragePending } from "./overage.js";
 import { earlierAnswer, keepReplay, recentOperations } from "./replays.js";
 
-const EMPTY_PERIOD = { used: 0, calls: 0, days: "{}", win: -1, win_calls: 0, labels: "{}", recent: "{}", credits_used: 0, overage_used: 0 };
+const EMPTY_PERIOD = {
+  used: 0,
+  calls: 0,
+  days: "{}",
+  win: -1,
+  win_calls: 0,
+  labels: "{}",
+  recent: "{}",
+  updated_at: 0,
+  credits_used: 0,
+  overage_used: 0,
+  refusal_notified: 0,
+};
 
 export function periodRow(store, period) {
   return store.row("SELECT * FROM periods WHERE period = ?", period) ?? EMPTY_PERIOD;
@@ -24,68 +38,95 @@ export function meter(store, input) {
     // An operation its caller stopped waiting for counts nothing.
     if (Date.now() > input.deadline) return { decision: "deadline_passed" };
     const earlier = input.idempotency ? earlierAnswer(store, input.idempotency) : null;
-    return earlier ?? count(store, input, row, recent);
+    if (earlier) return earlier;
+    const state = counters(store, input, row);
+    if (state.windowCalls >= input.windowLimit) return { decision: "window_full", replayed: false, ...state };
+    if (!fits(input.amount, state)) return refused(store, input, row, state);
+    const counted = countUnits(store, input, row, state, input.amount, recent, 1);
+    if (input.idempotency) keepReplay(store, input.idempotency, counted);
+    return counted;
   });
 }
 
-function count(store, input, row, recent) {
-  const windowCalls = row.win === input.window ? row.win_calls : 0;
+/** The period's counters, the credit balance, what open reservations (but `exceptHold`) hold and
+ * what is still available beside it (null: no bound, overage without maxUnits). */
+export function counters(store, input, row, exceptHold = "") {
   const credits = balance(store);
-  const state = {
+  const held = heldUnits(store, Date.now(), exceptHold);
+  const room = capacity(input, row, credits);
+  return {
     period: input.period,
     used: row.used,
     calls: row.calls,
     limit: input.limit,
     window: input.window,
-    windowCalls,
+    windowCalls: row.win === input.window ? row.win_calls : 0,
     windowLimit: input.windowLimit,
     labels: input.labels,
     creditsUsed: row.credits_used,
     credits,
     units: input.amount,
     overageUsed: row.overage_used,
+    held,
+    available: room === Infinity ? null : Math.max(room - held, 0),
   };
-  if (windowCalls >= input.windowLimit) return { decision: "window_full", replayed: false, ...state };
-  const split = splitUnits(input, row, credits, input.amount);
-  if (split === null) {
-    if (input.notify?.refused && !row.refusal_notified) noteRefusal(store, input, row);
-    return { decision: "limit_reached", replayed: false, ...state };
-  }
+}
+
+/** Units a period can still take: included units left, credits (when they may cover), overage room. */
+function capacity(input, row, credits) {
+  const included = Math.max(input.limit - (row.used - row.credits_used - row.overage_used), 0);
+  const overageRoom = input.overage ? (input.overage.maxUnits ?? Infinity) - row.overage_used : 0;
+  return included + (input.creditsCover ? credits : 0) + Math.max(overageRoom, 0);
+}
+
+export function fits(amount, state) {
+  return state.available === null || amount <= state.available;
+}
+
+/** Refused for the limit. The first such refusal of a period, with nothing held, is an event. */
+export function refused(store, input, row, state) {
+  if (input.notify?.refused && !row.refusal_notified && state.held === 0) noteRefusal(store, input, row);
+  return { decision: "limit_reached", replayed: false, ...state };
+}
+
+/** Counts `amount` units (which must fit) as one call: the period's row, credits spent, overage,
+ * events; `windowCalls` calls added to the rate window (0: a reservation counted it already).
+ * `recent`: the period's recent operations, this one added when it has an id. */
+export function countUnits(store, input, row, state, amount, recent, windowCalls) {
+  const split = splitUnits(input, row, state.credits, amount);
   const counted = {
     ...state,
     decision: "counted",
     replayed: false,
-    used: row.used + input.amount,
+    units: amount,
+    used: row.used + amount,
     calls: row.calls + 1,
-    windowCalls: windowCalls + 1,
+    windowCalls: state.windowCalls + windowCalls,
     creditsUsed: row.credits_used + split.fromCredits,
-    credits: credits - split.fromCredits,
+    credits: state.credits - split.fromCredits,
     overageUsed: row.overage_used + split.fromOverage,
   };
-  recent[input.operation] = [Date.now(), counted];
+  if (counted.available !== null) counted.available -= amount;
+  if (input.operation) recent[input.operation] = [Date.now(), counted];
   writePeriod(store, input, row, recent, counted, split.fromOverage);
   if (split.fromOverage > 0) keepOveragePending(store, input.overage.pendingKey);
   if (split.fromCredits > 0) spendCredits(store, split.fromCredits, input.day, input.at);
-  if (input.idempotency) keepReplay(store, input.idempotency, counted);
   noteUsage(store, input, row.used, counted.used);
-  noteCredits(store, input, credits, counted.credits);
+  noteCredits(store, input, state.credits, counted.credits);
   return counted;
 }
 
-/** Where `amount` units come from (included first, then credits, then overage), or null when
- * they cannot all be covered. */
+/** Where `amount` units come from: included first, then credits, then overage. */
 function splitUnits(input, row, credits, amount) {
   const included = Math.max(input.limit - (row.used - row.credits_used - row.overage_used), 0);
   const beyond = Math.max(amount - included, 0);
   const fromCredits = input.creditsCover ? Math.min(beyond, credits) : 0;
-  const fromOverage = beyond - fromCredits;
-  const overageRoom = input.overage ? (input.overage.maxUnits ?? Infinity) - row.overage_used : 0;
-  return fromOverage > 0 && fromOverage > overageRoom ? null : { fromCredits, fromOverage };
+  return { fromCredits, fromOverage: beyond - fromCredits };
 }
 
 function writePeriod(store, input, row, recent, counted, fromOverage) {
   const days = JSON.parse(row.days);
-  days[input.day] = (days[input.day] ?? 0) + input.amount;
+  days[input.day] = (days[input.day] ?? 0) + counted.units;
   store.write(
     `INSERT INTO periods (period, used, calls, days, win, win_calls, labels, recent, updated_at, credits_used,
        overage_used, overage_target, last_overage_at)
@@ -112,6 +153,19 @@ function writePeriod(store, input, row, recent, counted, fromOverage) {
   );
 }
 
+/** One call in the rate window and nothing else (a reservation; its units are counted at settle). */
+export function countWindowCall(store, input, row, state) {
+  store.write(
+    `INSERT INTO periods (period, used, calls, days, win, win_calls, labels, recent, updated_at)
+     VALUES (?, 0, 0, '{}', ?, ?, ?, '{}', 0)
+     ON CONFLICT (period) DO UPDATE SET win = excluded.win, win_calls = excluded.win_calls`,
+    input.period,
+    input.window,
+    state.windowCalls + 1,
+    JSON.stringify(input.labels),
+  );
+}
+
 /** The first call of a period refused for the limit; the period's row remembers it was told. */
 function noteRefusal(store, input, row) {
   store.write(
@@ -125,7 +179,7 @@ function noteRefusal(store, input, row) {
   notice(store, input, input.notify.refused, { count: row.used });
 }
 
-/** POST /peek: the counters of one period and the credit balance, counting nothing. */
+/** POST /peek: the counters of one period, the credit balance and what is held, counting nothing. */
 export function peek(store, input) {
   const row = periodRow(store, input.period);
   return {
@@ -135,6 +189,7 @@ export function peek(store, input) {
     creditsUsed: row.credits_used,
     overageUsed: row.overage_used,
     credits: balance(store),
+    held: heldUnits(store, Date.now()),
     days: JSON.parse(row.days),
     labels: JSON.parse(row.labels),
   };

@@ -10,24 +10,30 @@
  * interleave, and the reply leaves only once the write is durable (output gate).
  *
  * POST /meter           count `amount` units, or nothing (counting.js)
- * POST /peek            the counters of one period and the credit balance (counting.js)
+ * POST /peek            the counters of one period, the credit balance, units held (counting.js)
+ * POST /reserve         hold `amount` units for later (reservations.js)
+ * POST /settle          count what a hold's work cost, free the rest (reservations.js)
+ * POST /release         free a hold, counting nothing (reservations.js)
+ * POST /hold            one hold as it stands (reservations.js)
  * POST /credit          change the credit balance once per `reference` (credits.js)
  * POST /ledger          the balance and the latest ledger entries (credits.js)
  * POST /overage/…       overage reports: state, claim, settle (overage.js)
  * alarm                 forward events to the webhook outbox (notices.js), list overage to report
- *                       (overage.js), write dashboard snapshots (snapshots.js), drop expired
- *                       idempotency records (replays.js)
+ *                       (overage.js), write dashboard snapshots (snapshots.js), record expired
+ *                       holds (holds.js), drop expired idempotency records (replays.js)
  */
 import { DurableObject } from "cloudflare:workers";
 
 import { meter, peek } from "./counting.js";
 import { changeCredits, ledger } from "./credits.js";
+import { sweepHolds } from "./holds.js";
 import { METER_SCHEMA } from "./meter_schema.js";
 import { invalidMeterInput } from "./meter_input.js";
 import { forwardNotices, noticesPending } from "./notices.js";
 import { alarmBy, readOperation, reply } from "./operations.js";
 import { announceOverage, isOverageOperation, overageOperation } from "./overage.js";
 import { dropExpiredReplays } from "./replays.js";
+import { holdOf, release, reserve, settle } from "./reservations.js";
 import { Snapshots } from "./snapshots.js";
 import { Store } from "./store.js";
 
@@ -71,11 +77,18 @@ export class UsageMeter extends DurableObject {
       }
       return result;
     }
-    const result = meter(store, input);
-    // An idempotency record needs the alarm too: it drops the record when it expires.
-    if (result.decision === "counted" && !result.replayed && (input.snapshotKey || input.idempotency)) {
-      await this.snapshots.schedule(input);
+    if (path === "/hold") return holdOf(store, input);
+    if (path === "/release") return release(store, input);
+    if (path === "/reserve") {
+      const result = reserve(store, input);
+      if (result.decision === "held") await alarmBy(this.ctx.storage, result.hold.expiresAt); // records the expiry
+      if (result.decision === "held" && input.idempotency) await this.snapshots.schedule(input);
+      return result;
     }
+    const result = path === "/settle" ? settle(store, input) : meter(store, input);
+    // An idempotency record needs the alarm too: it drops the record when it expires.
+    const changed = (result.decision === "counted" || result.decision === "settled") && !result.replayed;
+    if (changed && (input.snapshotKey || input.idempotency)) await this.snapshots.schedule(input);
     return result;
   }
 
@@ -84,7 +97,8 @@ export class UsageMeter extends DurableObject {
     await forwardNotices(store, this.env);
     await announceOverage(store, this.env);
     await this.snapshots.write(this.env);
-    const next = dropExpiredReplays(store);
-    if (next !== null && (await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(next);
+    const now = Date.now();
+    const next = [dropExpiredReplays(store), sweepHolds(store, now)].filter((at) => at !== null);
+    if (next.length > 0) await alarmBy(this.ctx.storage, Math.max(Math.min(...next), now));
   }
 }

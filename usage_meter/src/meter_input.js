@@ -1,6 +1,18 @@
 /** What a meter operation must carry; anything else is refused (400) before it touches storage. */
 
-export const METER_OPERATIONS = ["/meter", "/peek", "/credit", "/ledger", "/overage/state", "/overage/claim", "/overage/settle"];
+export const METER_OPERATIONS = [
+  "/meter",
+  "/peek",
+  "/reserve",
+  "/settle",
+  "/release",
+  "/hold",
+  "/credit",
+  "/ledger",
+  "/overage/state",
+  "/overage/claim",
+  "/overage/settle",
+];
 
 /** A description of what is wrong with the input of `path`, or null. */
 export function invalidMeterInput(path, input) {
@@ -14,18 +26,34 @@ export function invalidMeterInput(path, input) {
   if (path === "/overage/state") return null;
   if (path.startsWith("/overage/")) return invalidOverageOperation(path, input);
   if (path === "/ledger") return Number.isInteger(input.entries) && input.entries >= 0 ? null : "entries";
+  if (path === "/hold") return invalidHoldId(input);
   if (typeof input.period !== "string" || !input.period) return "period must be a string";
   if (path === "/peek") return null;
-  return invalidCount(input);
+  if (path === "/meter" && (typeof input.operation !== "string" || !input.operation)) return "operation must be a string";
+  if (path === "/release") return invalidHoldId(input) ?? invalidTerms(input);
+  const least = path === "/settle" ? 0 : 1; // settling 0 units counts nothing
+  if (!(Number.isSafeInteger(input.amount) && input.amount >= least)) return `amount must be an integer of at least ${least}`;
+  if (path === "/settle") return invalidHoldId(input) ?? invalidTerms(input);
+  if (path === "/reserve") {
+    const hold = input.hold;
+    if (!isObject(hold) || typeof hold.id !== "string" || !hold.id || !Number.isSafeInteger(hold.expiresAt)) {
+      return "hold needs an id and an integer expiresAt";
+    }
+  }
+  return invalidTerms(input);
 }
 
-function invalidCount(input) {
-  if (typeof input.operation !== "string" || !input.operation) return "operation must be a string";
-  for (const name of ["window", "amount", "limit", "windowLimit", "deadline", "flushSeconds", "at"]) {
+function invalidHoldId(input) {
+  return typeof input.holdId === "string" && input.holdId ? null : "holdId must be a string";
+}
+
+/** What counting needs besides the amount: the caller's clock, limits, labels and where to report. */
+function invalidTerms(input) {
+  for (const name of ["window", "limit", "windowLimit", "deadline", "flushSeconds", "at"]) {
     if (!Number.isSafeInteger(input[name])) return `${name} must be an integer`;
   }
   if (typeof input.creditsCover !== "boolean") return "creditsCover must be true or false";
-  if (input.amount < 1 || input.flushSeconds < 1) return "amount and flushSeconds must be positive";
+  if (input.flushSeconds < 1) return "flushSeconds must be positive";
   if (typeof input.day !== "string") return "day must be a string";
   if (!isObject(input.labels)) return "labels must be an object";
   if (input.snapshotKey != null && typeof input.snapshotKey !== "string") return "snapshotKey must be a string";

@@ -56,4 +56,17 @@ CREATE TABLE IF NOT EXISTS overage_reports (
   next_at INTEGER NOT NULL,
   PRIMARY KEY (period, seq)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS holds (
+  id TEXT PRIMARY KEY,
+  units INTEGER NOT NULL,
+  state TEXT NOT NULL,
+  expires_at INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  finished_at INTEGER,
+  settled_units INTEGER,
+  requested_units INTEGER,
+  reserve_answer TEXT NOT NULL,
+  finish_answer TEXT
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS holds_open ON holds (state, expires_at);
 `;

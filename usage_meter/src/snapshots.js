@@ -4,11 +4,12 @@
  * (its `{period}` replaced by the period's first day). */
 
 import { balance } from "./credits.js";
+import { alarmBy } from "./operations.js";
 
 export class Snapshots {
   constructor(store) {
     this.store = store;
-    this.alarmSet = false; // this object's alarm is known to be set (memory only)
+    this.alarmSet = false; // an alarm due within flushSeconds is known to be set (memory only)
   }
 
   /** After a change: remembers where the snapshots go and makes sure the alarm will write them. */
@@ -17,8 +18,7 @@ export class Snapshots {
     if (periodSnapshotKey) this.store.setSetting("period_snapshot_key", periodSnapshotKey);
     if (this.alarmSet) return;
     try {
-      const storage = this.store.storage;
-      if ((await storage.getAlarm()) === null) await storage.setAlarm(Date.now() + flushSeconds * 1000);
+      await alarmBy(this.store.storage, Date.now() + flushSeconds * 1000);
       this.alarmSet = true;
     } catch (error) {
       // The change is stored either way; the next one schedules the snapshot again.
@@ -26,13 +26,15 @@ export class Snapshots {
     }
   }
 
-  /** From the alarm. A call counted while these writes are under way has a later `updated_at`:
-   * the next flush has it. */
+  /** From the alarm, when anything changed since the last flush. A call counted while these writes
+   * are under way has a later `updated_at`: the next flush has it. */
   async write(env) {
     this.alarmSet = false;
     const store = this.store;
     const startedAt = Date.now();
     const credits = balance(store);
+    const changed = store.rows("SELECT * FROM periods WHERE updated_at >= ?", Number(store.setting("flushed_at") ?? 0));
+    if (changed.length === 0 && String(credits) === store.setting("flushed_credits")) return;
     const key = store.setting("snapshot_key");
     if (key) {
       const latest = store.row("SELECT * FROM periods ORDER BY period DESC LIMIT 1");
@@ -43,14 +45,12 @@ export class Snapshots {
       await env.USAGE_KV.put(key, JSON.stringify(snapshot.value), { metadata: snapshot.metadata });
     }
     const periodKey = store.setting("period_snapshot_key");
-    if (periodKey) {
-      const since = Number(store.setting("period_snapshots_at") ?? 0);
-      for (const row of store.rows("SELECT * FROM periods WHERE updated_at >= ?", since)) {
-        const { value, metadata } = periodSnapshot(row, credits);
-        await env.USAGE_KV.put(periodKey.replaceAll("{period}", row.period), JSON.stringify(value), { metadata });
-      }
-      store.setSetting("period_snapshots_at", String(startedAt));
+    for (const row of periodKey ? changed : []) {
+      const { value, metadata } = periodSnapshot(row, credits);
+      await env.USAGE_KV.put(periodKey.replaceAll("{period}", row.period), JSON.stringify(value), { metadata });
     }
+    store.setSetting("flushed_at", String(startedAt));
+    store.setSetting("flushed_credits", String(credits));
   }
 }
 

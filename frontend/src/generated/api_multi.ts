@@ -55,6 +55,74 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/reservations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Hold units for work whose cost is known only afterwards (counts one call against the per-minute rate): no other call or reservation can spend them until it is settled, released or expires */
+        post: operations["post_api_reservations"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reservations/{reservationId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A reservation as it stands */
+        get: operations["get_api_reservations_reservationId"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reservations/{reservationId}/settle": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Count what the work cost as one metered call and free the rest of the hold; more than was held is taken only from what is free (the rest is the shortfall, not counted). Settling again with the same units answers the same */
+        post: operations["post_api_reservations_reservationId_settle"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reservations/{reservationId}/release": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Free the whole hold, counting nothing */
+        post: operations["post_api_reservations_reservationId_release"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/tiers": {
         parameters: {
             query?: never;
@@ -614,6 +682,8 @@ export interface operations {
                             credits?: number | null;
                             /** @description units past the limit this period, billed as overage */
                             overage?: number;
+                            /** @description units held by open reservations */
+                            held?: number;
                         };
                     };
                 };
@@ -719,6 +789,8 @@ export interface operations {
                             credits?: number | null;
                             /** @description units past the limit this period, billed as overage */
                             overage?: number;
+                            /** @description units held by open reservations */
+                            held?: number;
                         };
                         /** @description every day of the period up to today, zeros included (what a chart draws) */
                         daily: {
@@ -729,6 +801,451 @@ export interface operations {
                             tier: string | null;
                             status: string;
                         };
+                    };
+                };
+            };
+            /** @description The usage meter did not confirm in time; nothing counted; see Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Any error: JSON {error, message} with the status that says what is wrong */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                    };
+                };
+            };
+        };
+    };
+    post_api_reservations: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Required with an API key (the end user's id in your system); unused with a JWT */
+                "X-User-Id"?: string;
+                /** @description API-key mode: one of your tier names; unknown names are a 400 */
+                "X-User-Plan"?: string;
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    units: number;
+                    /** @default 300 */
+                    ttlSeconds?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Held (or the reservation recorded for this Idempotency-Key) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        userId?: string;
+                        platformId?: string;
+                        /** @description units held (the most the work may cost) */
+                        units: number;
+                        /** @enum {unknown} */
+                        status: "held" | "settled" | "released" | "expired";
+                        expiresAt: string;
+                        createdAt: string;
+                        finishedAt?: string;
+                        settledUnits?: number;
+                        shortfall?: number;
+                        usage: {
+                            count: number;
+                            limit: number;
+                            plan: string;
+                            periodStart: string;
+                            periodEnd: string;
+                            remaining: number;
+                            units?: number;
+                            credits?: number | null;
+                            /** @description units past the limit this period, billed as overage */
+                            overage?: number;
+                            /** @description units held by open reservations */
+                            held: number;
+                        };
+                    };
+                };
+            };
+            /** @description invalid_units / invalid_ttl */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Not that many units available beside what is held; nothing held */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        error: "Tier limit reached";
+                        message: string;
+                        count: number;
+                        limit: number;
+                        plan: string;
+                        creditsBalance?: number;
+                        /** @description units held by open reservations */
+                        held: number;
+                        /** @description units left beside what is held */
+                        available?: number;
+                    };
+                };
+            };
+            /** @description This Idempotency-Key was used with other parameters */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Per-minute rate limit reached; nothing held */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The usage meter did not confirm in time; nothing counted; see Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Any error: JSON {error, message} with the status that says what is wrong */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                    };
+                };
+            };
+        };
+    };
+    get_api_reservations_reservationId: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Required with an API key (the end user's id in your system); unused with a JWT */
+                "X-User-Id"?: string;
+                /** @description API-key mode: one of your tier names; unknown names are a 400 */
+                "X-User-Plan"?: string;
+            };
+            path: {
+                /** @description A reservation's id (rsv_…) */
+                reservationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The reservation */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        userId?: string;
+                        platformId?: string;
+                        /** @description units held (the most the work may cost) */
+                        units: number;
+                        /** @enum {unknown} */
+                        status: "held" | "settled" | "released" | "expired";
+                        expiresAt: string;
+                        createdAt: string;
+                        finishedAt?: string;
+                        settledUnits?: number;
+                        shortfall?: number;
+                    };
+                };
+            };
+            /** @description No such reservation for this end user */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The usage meter did not confirm in time; nothing counted; see Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Any error: JSON {error, message} with the status that says what is wrong */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                    };
+                };
+            };
+        };
+    };
+    post_api_reservations_reservationId_settle: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Required with an API key (the end user's id in your system); unused with a JWT */
+                "X-User-Id"?: string;
+                /** @description API-key mode: one of your tier names; unknown names are a 400 */
+                "X-User-Plan"?: string;
+            };
+            path: {
+                /** @description A reservation's id (rsv_…) */
+                reservationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    units: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Settled */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        userId?: string;
+                        platformId?: string;
+                        /** @description units counted */
+                        units: number;
+                        /** @enum {unknown} */
+                        status: "held" | "settled" | "released" | "expired";
+                        expiresAt: string;
+                        createdAt: string;
+                        finishedAt?: string;
+                        settledUnits?: number;
+                        /** @description units asked for beyond what could be covered */
+                        shortfall: number;
+                        usage: {
+                            count: number;
+                            limit: number;
+                            plan: string;
+                            periodStart: string;
+                            periodEnd: string;
+                            remaining: number;
+                            units?: number;
+                            credits?: number | null;
+                            /** @description units past the limit this period, billed as overage */
+                            overage?: number;
+                            /** @description units held by open reservations */
+                            held: number;
+                        };
+                        reservedUnits: number;
+                    };
+                };
+            };
+            /** @description invalid_units / invalid_reservation_id */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                    };
+                };
+            };
+            /** @description No such reservation for this end user */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Settled with other units (reservation_settled), released or expired; nothing changed */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The usage meter did not confirm in time; nothing counted; see Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Any error: JSON {error, message} with the status that says what is wrong */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                    };
+                };
+            };
+        };
+    };
+    post_api_reservations_reservationId_release: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Required with an API key (the end user's id in your system); unused with a JWT */
+                "X-User-Id"?: string;
+                /** @description API-key mode: one of your tier names; unknown names are a 400 */
+                "X-User-Plan"?: string;
+            };
+            path: {
+                /** @description A reservation's id (rsv_…) */
+                reservationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Released */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        userId?: string;
+                        platformId?: string;
+                        /** @description units held (the most the work may cost) */
+                        units: number;
+                        /** @enum {unknown} */
+                        status: "held" | "settled" | "released" | "expired";
+                        expiresAt: string;
+                        createdAt: string;
+                        finishedAt?: string;
+                        settledUnits?: number;
+                        shortfall?: number;
+                        usage: {
+                            count: number;
+                            limit: number;
+                            plan: string;
+                            periodStart: string;
+                            periodEnd: string;
+                            remaining: number;
+                            units?: number;
+                            credits?: number | null;
+                            /** @description units past the limit this period, billed as overage */
+                            overage?: number;
+                            /** @description units held by open reservations */
+                            held: number;
+                        };
+                    };
+                };
+            };
+            /** @description No such reservation for this end user */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Settled with other units (reservation_settled), released or expired; nothing changed */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
                     };
                 };
             };
@@ -1683,6 +2200,8 @@ export interface operations {
                             credits?: number | null;
                             /** @description units past the limit this period, billed as overage */
                             overage?: number;
+                            /** @description units held by open reservations */
+                            held?: number;
                         };
                         /** @description every day of the period up to today, zeros included (what a chart draws) */
                         daily: {

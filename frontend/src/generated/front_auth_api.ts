@@ -257,6 +257,8 @@ export interface operations {
                             credits?: number | null;
                             /** @description units past the limit this period, billed as overage */
                             overage?: number;
+                            /** @description units held by open reservations */
+                            held?: number;
                         };
                     };
                 };
@@ -344,6 +346,8 @@ export interface operations {
                             credits?: number | null;
                             /** @description units past the limit this period, billed as overage */
                             overage?: number;
+                            /** @description units held by open reservations */
+                            held?: number;
                         };
                         subscription: {
                             plan: string;

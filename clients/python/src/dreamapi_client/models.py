@@ -28,6 +28,7 @@ class Usage(_UsageFields, total=False):
     units: int  # what this call cost (POST /api/data only)
     credits: int | None  # their prepaid credit balance
     overage: int  # units past the limit this period, billed as overage
+    held: int  # units held by open reservations
 
 
 class _MeterResultFields(TypedDict):

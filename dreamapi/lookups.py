@@ -1,17 +1,16 @@
-"""The lookups on api_multi's metered path, cached in the isolate (dreamapi.isolate_cache).
-
-In steady state a metered call then costs one KV read (the usage record) and one write.
+"""The lookups on the metered path (api_multi, the gateway), cached in the isolate
+(dreamapi.isolate_cache): in steady state a metered call reads no KV at all.
 Writes made by this worker forget the cached entry at once; elsewhere it ages out.
 """
 
 from __future__ import annotations
 
-from api_multi.subscriptions import EndUserSubscription, load_subscription
 from dreamapi import credentials
 from dreamapi.alerts import AlertSettings, load_alert_settings
 from dreamapi.connected_accounts import connected_account_id
 from dreamapi.key_grants import KEY_CACHE_SECONDS, KeyGrant, grant_for_key, hash_api_key
 from dreamapi.services import Services
+from dreamapi.subscriptions import EndUserSubscription, load_subscription
 from dreamapi.tiers import TierConfig, load_tier_config
 
 

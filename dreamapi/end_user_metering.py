@@ -1,0 +1,78 @@
+"""What an end user's calls are counted against: their tier (named by the developer's server,
+else their live subscription, else the default), its limits, their prepaid credits, overage
+where they subscribe to a tier that bills it, and the platform's alert marks. Shared by
+api_multi's metered routes and the gateway; every lookup is cached in the isolate."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from dreamapi import kvkeys, lookups, meter_subjects
+from dreamapi.alerts import meter_notify
+from dreamapi.end_user import EndUser
+from dreamapi.meter_terms import MeterSubject, MeterTerms, OverageAllowance
+from dreamapi.periods import month_period
+from dreamapi.services import Services
+from dreamapi.stripe_webhooks import LIVE_SUBSCRIPTION_STATUSES
+from dreamapi.subscriptions import EndUserSubscription, resolve_tier
+from dreamapi.tiers import Tier
+
+
+@dataclass(frozen=True)
+class EndUserMetering:
+    subject: MeterSubject
+    tier: Tier
+    subscription: EndUserSubscription
+    terms: MeterTerms
+
+
+async def tier_of(user: EndUser, services: Services) -> tuple[Tier, EndUserSubscription]:
+    config = await lookups.tier_config(services, user.platform_id)
+    subscription = await lookups.subscription(services, user.platform_id, user.user_id)
+    tier = resolve_tier(config, user.requested_plan, subscription, trust_request=user.names_its_plan)
+    return tier, subscription
+
+
+async def end_user_metering(user: EndUser, services: Services, now: float) -> EndUserMetering:
+    tier, subscription = await tier_of(user, services)
+    subject = meter_subjects.end_user(user.platform_id, user.user_id)
+    alerts = await lookups.alert_settings(services, user.platform_id)
+    notify = meter_notify(
+        alerts,
+        platform_id=user.platform_id,
+        user_id=user.user_id,
+        tier=tier.name,
+        limit=tier.limit,
+        period=month_period(now).start_iso,
+    )
+    overage = await overage_allowance(user, tier, subscription, subject, services)
+    terms = MeterTerms(
+        tier.name, tier.limit, tier.rate_limit, credits_cover=True, notify=notify, overage=overage
+    )
+    return EndUserMetering(subject, tier, subscription, terms)
+
+
+async def overage_allowance(
+    user: EndUser, tier: Tier, subscription: EndUserSubscription, subject: MeterSubject, services: Services
+) -> OverageAllowance | None:
+    """Units past the limit are billed, not refused, for an end user subscribed to this tier on
+    the developer's connected account; for anyone else the limit stays hard."""
+    subscribed = (
+        subscription.plan == tier.name
+        and subscription.status in LIVE_SUBSCRIPTION_STATUSES
+        and subscription.customer_id is not None
+    )
+    if tier.overage is None or not subscribed:
+        return None
+    account = await lookups.connected_account(services, user.platform_id)
+    if account is None:
+        return None
+    target = {
+        "platformId": user.platform_id,
+        "userId": user.user_id,
+        "tier": tier.name,
+        "account": account,
+        "customer": subscription.customer_id,
+        "eventName": tier.overage.meter_event_name,
+    }
+    return OverageAllowance(tier.overage.max_units, target, kvkeys.overage_pending(subject.name))
