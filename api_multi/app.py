@@ -10,11 +10,13 @@ from api_multi import (
     developer,
     developer_keys,
     developer_webhooks,
+    gateway_routes,
     portal_routes,
     reservations_routes,
     scheduled_routes,
     tiers_routes,
     usage_routes,
+    user_keys_routes,
     webhook_routes,
 )
 from dreamapi.app import App
@@ -33,8 +35,10 @@ ROUTE_MODULES = (
     analytics_routes,
     webhook_routes,
     developer_keys,
+    user_keys_routes,
     scheduled_routes,
     developer_webhooks,
+    gateway_routes,
 )
 
 

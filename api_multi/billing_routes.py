@@ -15,8 +15,7 @@ from dreamapi.openapi import STRING, URL_REPLY, Operation, obj
 from dreamapi.router import Router
 from dreamapi.services import Services
 from dreamapi.stripe_gateway import stripe_client, stripe_failure
-from dreamapi.stripe_webhooks import LIVE_SUBSCRIPTION_STATUSES
-from dreamapi.subscriptions import load_subscription, save_subscription
+from dreamapi.subscriptions import LIVE_SUBSCRIPTION_STATUSES, load_subscription, save_subscription
 from dreamapi.tiers import Tier, load_tier_config
 
 

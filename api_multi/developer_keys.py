@@ -6,51 +6,32 @@ A key revoked or rolled here is forgotten by this isolate's cache at once.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from api_multi.end_user_auth import authenticate_developer
+from api_multi.key_requests import (
+    KEY,
+    KEY_IN_PATH,
+    MAX_NAME_LENGTH,
+    expiry_ms,
+    key_id_in_path,
+    new_key_schema,
+)
 from api_multi.schemas import DEVELOPER
 from dreamapi import lookups
+from dreamapi.api_key_format import PREFIX
 from dreamapi.api_keys import (
     LAST_USED_PRECISION_SECONDS,
     MAX_ACTIVE_KEYS,
     MAX_GRACE_PERIOD_SECONDS,
-    key_not_found,
     shown,
 )
 from dreamapi.body import json_object, string_field
 from dreamapi.errors import bad_request
 from dreamapi.http import Request, Response, json_response
-from dreamapi.openapi import ERROR, NULLABLE_STRING, STRING, Operation, obj, path_parameter
+from dreamapi.openapi import ERROR, NULLABLE_STRING, STRING, Operation, obj
 from dreamapi.router import Router
 from dreamapi.services import Services
-from dreamapi.time_format import parse_iso
-
-KEY_ID_PATTERN = r"^key_[0-9a-f]{24}$"
-MAX_NAME_LENGTH = 64
-
-
-def _key_id(request: Request) -> str:
-    key_id = request.path_params["keyId"]
-    if not re.match(KEY_ID_PATTERN, key_id):
-        raise key_not_found(key_id)
-    return key_id
-
-
-def _expiry_ms(body: dict[str, Any], now: float) -> int | None:
-    raw = body.get("expiresAt")
-    if raw is None:
-        return None
-    moment = parse_iso(raw) if isinstance(raw, str) and len(raw) <= 40 else None
-    if moment is None:
-        raise bad_request(
-            "Field 'expiresAt' must be an ISO 8601 time with a zone, e.g. 2027-01-31T00:00:00Z",
-            "invalid_field",
-        )
-    if moment <= now:
-        raise bad_request("Field 'expiresAt' must be in the future", "invalid_field")
-    return int(moment * 1000)
 
 
 def _grace_seconds(body: dict[str, Any]) -> int:
@@ -67,7 +48,7 @@ async def create_key(request: Request, services: Services) -> Response:
     platform_id = await authenticate_developer(request, services)
     body = json_object(request)
     name = string_field(body, "name", max_length=MAX_NAME_LENGTH)
-    expires_at_ms = _expiry_ms(body, services.clock.now())
+    expires_at_ms = expiry_ms(body, services.clock.now())
     key = await services.api_keys(platform_id).create(name, expires_at_ms)
     return json_response(key.to_json(), 201)
 
@@ -87,14 +68,14 @@ async def list_keys(request: Request, services: Services) -> Response:
 
 async def revoke_key(request: Request, services: Services) -> Response:
     platform_id = await authenticate_developer(request, services)
-    record = await services.api_keys(platform_id).revoke(_key_id(request))
+    record = await services.api_keys(platform_id).revoke(key_id_in_path(request))
     lookups.forget_key(services, record["hash"])
     return json_response(shown(record))
 
 
 async def roll_key(request: Request, services: Services) -> Response:
     platform_id = await authenticate_developer(request, services)
-    key_id = _key_id(request)
+    key_id = key_id_in_path(request)
     grace = _grace_seconds(json_object(request, required=False))
     new_key, old = await services.api_keys(platform_id).roll(key_id, grace)
     lookups.forget_key(services, old["hash"])
@@ -102,28 +83,7 @@ async def roll_key(request: Request, services: Services) -> Response:
     return json_response({**new_key.to_json(), "previousKey": previous}, 201)
 
 
-KEY = obj(
-    {
-        "id": {"type": "string", "pattern": KEY_ID_PATTERN},
-        "name": STRING,
-        "prefix": STRING,
-        "createdAt": STRING,
-        "expiresAt": NULLABLE_STRING,
-        "lastUsedAt": NULLABLE_STRING,
-        "revokedAt": NULLABLE_STRING,
-        "rolledFrom": NULLABLE_STRING,
-        "rolledTo": NULLABLE_STRING,
-    },
-    ("id", "name", "prefix", "createdAt", "expiresAt", "lastUsedAt", "revokedAt"),
-)
-NEW_KEY = obj(
-    {
-        **KEY["properties"],
-        "apiKey": {"type": "string", "pattern": "^dream_live_"},
-        "warning": STRING,
-    },
-    (*KEY["required"], "apiKey"),
-)
+NEW_KEY = new_key_schema(PREFIX)
 ROLLED_KEY = obj(
     {
         **NEW_KEY["properties"],
@@ -140,7 +100,6 @@ KEY_LIST = obj(
     },
     ("platformId", "keys", "maxActiveKeys", "lastUsedPrecisionSeconds"),
 )
-KEY_IN_PATH = path_parameter("keyId", KEY_ID_PATTERN, "An API key of your platform (its id, never the key)")
 _BY_ID = {"path.keyId": "$response.body#/id"}
 THE_NEW_KEY = {
     "ListTheKeys": {"operationId": "get_api_developer_keys"},

@@ -1,5 +1,6 @@
-"""Who is calling api_multi: an end user, by the developer's API key + X-User-Id, or by a
-Clerk JWT from the shared customer Clerk app (platformId and plan in publicMetadata)."""
+"""Who is calling api_multi: an end user, by the developer's API key + X-User-Id, by their own key
+(dream_user_…), or by a Clerk JWT from the shared customer Clerk app (platformId and plan in
+publicMetadata)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from dreamapi.clerk import ClerkConfig, bearer_token, verify_session_token
 from dreamapi.end_user import API_KEY, JWT, EndUser
 from dreamapi.errors import forbidden, unauthorized
 from dreamapi.http import Request
-from dreamapi.key_use import report_key_use
+from dreamapi.key_auth import end_user_of_key, platform_of_api_key
 from dreamapi.services import Services
 
 
@@ -23,19 +24,10 @@ def metadata_of(claims: dict[str, Any]) -> dict[str, Any]:
     return {}
 
 
-async def platform_of_api_key(token: str, services: Services) -> str:
-    grant = await lookups.key_grant(services, token)
-    if grant is None:
-        raise unauthorized("Unknown or revoked API key", "invalid_api_key")
-    now = services.clock.now()
-    if grant.expired(now):
-        raise unauthorized("This API key has expired; create or roll a key", "expired_api_key")
-    report_key_use(services, grant, now)
-    return grant.platform_id
-
-
 async def authenticate_end_user(request: Request, services: Services) -> EndUser:
     token = bearer_token(request.headers.get("authorization"))
+    if api_key_format.looks_like_user_key(token):
+        return await end_user_of_key(token, services)
     if api_key_format.looks_like_api_key(token):
         platform_id = await platform_of_api_key(token, services)
         user_id = ids.require_user_id(request.headers.get("x-user-id"))

@@ -128,17 +128,13 @@ SETTLED = obj(
     },
     (*RESERVED["required"], "reservedUnits", "shortfall"),
 )
-LIMIT_WITH_HOLDS = obj(
-    {
-        **TIER_LIMIT_REACHED["properties"],
-        "held": {"type": "integer", "description": "units held by open reservations"},
-        "available": {"type": "integer", "description": "units left beside what is held"},
-    },
-    (*TIER_LIMIT_REACHED["required"], "held"),
-)
+LIMIT_WITH_HOLDS = {**TIER_LIMIT_REACHED, "required": [*TIER_LIMIT_REACHED["required"], "held"]}
 RESERVATION_IN_PATH = path_parameter("reservationId", reservations.ID_PATTERN, "A reservation's id (rsv_…)")
 NOT_FOUND = ("No such reservation for this end user", ERROR)
-FINISHED = ("Settled with other units (reservation_settled), released or expired; nothing changed", ERROR)
+FINISHED = (
+    "Settled with other units (reservation_settled), released or expired; nothing changed",
+    obj({**ERROR["properties"], "reservation": RESERVATION}, (*ERROR["required"], "reservation")),
+)
 _BY_ID = {"path.reservationId": "$response.body#/id"}
 THE_RESERVATION = {
     "SettleIt": {"operationId": "post_api_reservations_reservationId_settle", "parameters": _BY_ID},

@@ -13,8 +13,8 @@ from dreamapi.http import Request, Response, json_response
 from dreamapi.openapi import stripe_webhook_operation
 from dreamapi.router import Router
 from dreamapi.services import Services
-from dreamapi.stripe_webhooks import LIVE_SUBSCRIPTION_STATUSES, apply_once, object_id, verified_event
-from dreamapi.subscriptions import load_subscription, save_subscription
+from dreamapi.stripe_webhooks import apply_once, object_id, verified_event
+from dreamapi.subscriptions import LIVE_SUBSCRIPTION_STATUSES, load_subscription, save_subscription
 from dreamapi.tiers import load_tier_config
 
 

@@ -25,7 +25,8 @@ from dreamapi.time_format import iso_from_ms
 
 logger = logging.getLogger("dreamapi.api_keys")
 
-MAX_ACTIVE_KEYS = 20
+MAX_ACTIVE_KEYS = 20  # a platform's
+MAX_ACTIVE_USER_KEYS = 10  # one end user's
 MAX_GRACE_PERIOD_SECONDS = 86_400
 LAST_USED_PRECISION_SECONDS = 60  # lastUsedAt is written at most once per key per minute
 DEFAULT_KEY_NAME = "default"
@@ -38,7 +39,7 @@ def keys_unavailable() -> Exception:
 
 
 def key_not_found(key_id: str) -> Exception:
-    return not_found(f"No API key {key_id} on this platform", "api_key_not_found")
+    return not_found(f"No API key {key_id} here", "api_key_not_found")
 
 
 def shown(record: dict[str, Any]) -> dict[str, Any]:
@@ -67,11 +68,36 @@ class NewKey:
         return {**shown(self.record), "apiKey": self.api_key, "warning": KEY_WARNING}
 
 
+@dataclass(frozen=True)
+class KeyHolder:
+    """Whose keys: a platform's (its developer's, `dream_live_…`) or one of its end users' own
+    (`dream_user_…`, resolving to that end user). Each holder's records live in its own object."""
+
+    platform_id: str
+    user_id: str | None = None
+
+    @property
+    def object_name(self) -> str:
+        return self.platform_id if self.user_id is None else f"end-user:{self.platform_id}:{self.user_id}"
+
+    @property
+    def prefix(self) -> str:
+        return api_key_format.PREFIX if self.user_id is None else api_key_format.USER_PREFIX
+
+    @property
+    def max_active(self) -> int:
+        return MAX_ACTIVE_KEYS if self.user_id is None else MAX_ACTIVE_USER_KEYS
+
+    @property
+    def described(self) -> str:
+        return "A platform" if self.user_id is None else "An end user"
+
+
 class ApiKeys:
-    def __init__(self, port: MeterPort, tokens_kv: KVNamespace, platform_id: str, clock: Clock) -> None:
+    def __init__(self, port: MeterPort, tokens_kv: KVNamespace, holder: KeyHolder, clock: Clock) -> None:
         self._port = port
         self._kv = tokens_kv
-        self._platform_id = platform_id
+        self._holder = holder
         self._clock = clock
 
     def _now_ms(self) -> int:
@@ -79,29 +105,31 @@ class ApiKeys:
 
     async def _send(self, operation: str, payload: dict[str, Any]) -> dict[str, Any]:
         try:
-            return await self._port.send(self._platform_id, operation, payload, OPERATION_TIMEOUT_SECONDS)
+            return await self._port.send(
+                self._holder.object_name, operation, payload, OPERATION_TIMEOUT_SECONDS
+            )
         except MeterUnavailableError as error:
-            logger.warning("API keys of %s unavailable: %s", self._platform_id, error)
+            logger.warning("API keys of %s unavailable: %s", self._holder.object_name, error)
             raise keys_unavailable() from None
 
     async def _index(self, key_hash: str, expires_at_ms: int | None) -> None:
-        grant = KeyGrant(
-            self._platform_id, key_id_of(key_hash), None if expires_at_ms is None else expires_at_ms / 1000
-        )
+        expires_at = None if expires_at_ms is None else expires_at_ms / 1000
+        holder = self._holder
+        grant = KeyGrant(holder.platform_id, key_id_of(key_hash), expires_at, holder.user_id)
         await self._kv.put(kvkeys.apikey(key_hash), grant.to_index())
 
     async def create(self, name: str, expires_at_ms: int | None = None) -> NewKey:
-        api_key = api_key_format.new_api_key()
+        holder = self._holder
+        api_key = api_key_format.new_api_key(holder.prefix)
         record = self._new_record(api_key, name, expires_at_ms)
         await self._index(record["hash"], expires_at_ms)
         answer = await self._send(
-            "create", {"key": record, "maxActive": MAX_ACTIVE_KEYS, "now": self._now_ms()}
+            "create", {"key": record, "maxActive": holder.max_active, "now": self._now_ms()}
         )
         if answer.get("decision") == "too_many":
             await self._kv.delete(kvkeys.apikey(record["hash"]))
-            raise conflict(
-                f"A platform has at most {MAX_ACTIVE_KEYS} active API keys; revoke one first", "too_many_keys"
-            )
+            message = f"{holder.described} has at most {holder.max_active} active API keys; revoke one first"
+            raise conflict(message, "too_many_keys")
         return NewKey(api_key, answer["key"])
 
     def _new_record(self, api_key: str, name: str, expires_at_ms: int | None) -> dict[str, Any]:
@@ -136,7 +164,7 @@ class ApiKeys:
         now_ms = self._now_ms()
         if not _is_active(old, now_ms):
             raise key_not_active(key_id)
-        api_key = api_key_format.new_api_key()
+        api_key = api_key_format.new_api_key(self._holder.prefix)
         record = self._new_record(api_key, old["name"], old["expiresAt"])
         ends_ms = now_ms + grace_seconds * 1000
         if old["expiresAt"] is not None:
@@ -155,7 +183,7 @@ class ApiKeys:
     async def record_use(self, key_id: str, at: float) -> None:
         """Off the hot path: the object writes it at most once per LAST_USED_PRECISION_SECONDS."""
         await self._port.send(
-            self._platform_id,
+            self._holder.object_name,
             "used",
             {"id": key_id, "at": int(at * 1000), "minIntervalMs": LAST_USED_PRECISION_SECONDS * 1000},
             OPERATION_TIMEOUT_SECONDS,

@@ -13,8 +13,7 @@ from dreamapi.end_user import EndUser
 from dreamapi.meter_terms import MeterSubject, MeterTerms, OverageAllowance
 from dreamapi.periods import month_period
 from dreamapi.services import Services
-from dreamapi.stripe_webhooks import LIVE_SUBSCRIPTION_STATUSES
-from dreamapi.subscriptions import EndUserSubscription, resolve_tier
+from dreamapi.subscriptions import LIVE_SUBSCRIPTION_STATUSES, EndUserSubscription, resolve_tier
 from dreamapi.tiers import Tier
 
 

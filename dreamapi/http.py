@@ -82,6 +82,7 @@ class Request:
     headers: Headers = field(default_factory=Headers)
     body: bytes = b""
     path_params: dict[str, str] = field(default_factory=dict)
+    query_string: str = ""  # as received, still encoded (what a proxy forwards)
 
     @classmethod
     def from_url(
@@ -98,6 +99,7 @@ class Request:
             query=parse_qs(query_string, keep_blank_values=True) if query_string else {},
             headers=headers or Headers(),
             body=body,
+            query_string=query_string,
         )
 
     def query_param(self, name: str) -> str | None:
@@ -114,6 +116,7 @@ class Response:
     status: int = 200
     headers: Headers = field(default_factory=Headers)
     body: bytes = b""
+    stream: Any = None  # a runtime body stream sent instead of `body` (the gateway relaying an origin)
 
     def json(self) -> Any:
         return json.loads(self.body)

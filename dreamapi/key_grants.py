@@ -1,5 +1,5 @@
 """What the metered path knows of an API key: the KV index `apikey:{sha256}`, which platform the
-key belongs to and until when it works.
+key belongs to (and, for an end user's own key, which end user), and until when it works.
 
 A revoked key has no index (dreamapi.api_keys deletes it). The index is cached in the isolate for
 at most KEY_CACHE_SECONDS and, in deployed environments, at the KV edge for
@@ -33,9 +33,13 @@ class KeyGrant:
     platform_id: str
     key_id: str
     expires_at: float | None  # epoch seconds; None: until revoked
+    user_id: str | None = None  # an end user's own key names them; a developer's names no one
 
     def to_index(self) -> str:
-        return json.dumps({"platformId": self.platform_id, "expiresAt": self.expires_at})
+        index: dict[str, object] = {"platformId": self.platform_id, "expiresAt": self.expires_at}
+        if self.user_id is not None:
+            index["userId"] = self.user_id
+        return json.dumps(index)
 
     def expired(self, now: float) -> bool:
         return self.expires_at is not None and self.expires_at <= now
@@ -55,7 +59,10 @@ def parse_index(raw: str | None, key_hash: str) -> KeyGrant | None:
     expires_at = data.get("expiresAt")
     if not isinstance(expires_at, int | float) or isinstance(expires_at, bool):
         expires_at = None
-    return KeyGrant(platform_id, key_id_of(key_hash), expires_at)
+    user_id = data.get("userId")
+    if user_id is not None and not (isinstance(user_id, str) and ids.USER_ID.match(user_id)):
+        return None
+    return KeyGrant(platform_id, key_id_of(key_hash), expires_at, user_id)
 
 
 async def grant_for_key(

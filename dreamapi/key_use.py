@@ -5,7 +5,7 @@ never more than a minute behind the key's last use."""
 
 from __future__ import annotations
 
-from dreamapi.api_keys import LAST_USED_PRECISION_SECONDS
+from dreamapi.api_keys import LAST_USED_PRECISION_SECONDS, KeyHolder
 from dreamapi.key_grants import KeyGrant
 from dreamapi.services import Services
 
@@ -22,4 +22,5 @@ def report_key_use(services: Services, grant: KeyGrant, now: float) -> None:
     if len(reported) >= MAX_TRACKED_KEYS:
         reported.clear()
     reported[grant.key_id] = now
-    services.defer(services.api_keys(grant.platform_id).record_use(grant.key_id, now))
+    keys = services.keys_of(KeyHolder(grant.platform_id, grant.user_id))
+    services.defer(keys.record_use(grant.key_id, now))

@@ -92,6 +92,11 @@ def credit_packs(platform_id: str) -> str:
     return f"platform:{platform_id}:credit-packs"
 
 
+def gateway_config(platform_id: str) -> str:
+    """A platform's gateway: upstream, routes, sealed headers and signing secret (dreamapi.gateway_store)."""
+    return f"platform:{platform_id}:gateway"
+
+
 def alert_settings(platform_id: str) -> str:
     """A platform's usage thresholds and low-credit level (its webhook events)."""
     return f"platform:{platform_id}:alerts"

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dreamapi import credentials
 from dreamapi.alerts import AlertSettings, load_alert_settings
 from dreamapi.connected_accounts import connected_account_id
+from dreamapi.gateway_store import Gateway, load_gateway
 from dreamapi.key_grants import KEY_CACHE_SECONDS, KeyGrant, grant_for_key, hash_api_key
 from dreamapi.services import Services
 from dreamapi.subscriptions import EndUserSubscription, load_subscription
@@ -69,3 +70,15 @@ async def connected_account(services: Services, platform_id: str) -> str | None:
     return await services.cached(
         f"connected-account:{platform_id}", lambda: connected_account_id(services.tokens_kv, platform_id)
     )
+
+
+async def gateway(services: Services, platform_id: str) -> Gateway | None:
+    """The platform's gateway config, opened (its secrets decrypted once per isolate and TTL)."""
+    return await services.cached(
+        f"gateway:{platform_id}",
+        lambda: load_gateway(services.tokens_kv, services.secrets_at_rest, platform_id),
+    )
+
+
+def forget_gateway(services: Services, platform_id: str) -> None:
+    services.cache.invalidate(f"gateway:{platform_id}")

@@ -55,6 +55,8 @@ TIER_LIMIT_REACHED = obj(
         "limit": INTEGER,
         "plan": STRING,
         "creditsBalance": INTEGER,
+        "held": {"type": "integer", "description": "units held by open reservations (when any)"},
+        "available": {"type": "integer", "description": "units left beside what is held"},
     },
     ("error", "message", "count", "limit", "plan"),
 )
@@ -155,6 +157,11 @@ SECURITY_SCHEMES = {
         "bearerFormat": "JWT",
         "description": "Clerk session token of the shared customer app, publicMetadata.platformId",
     },
+    "userKey": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "An end user's own key: dream_user_… (the gateway also reads it from x-api-key)",
+    },
     "stripeSignature": {"type": "apiKey", "in": "header", "name": "Stripe-Signature"},
 }
 
@@ -240,7 +247,8 @@ def _operation_document(method: str, path: str, operation: Operation) -> dict[st
 
 def document(title: str, routes: list[tuple[str, str, Operation]]) -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
-    for method, path, operation in routes:
+    for method, pattern, operation in routes:
+        path = document_path(pattern)
         paths.setdefault(path, {})[method.lower()] = _operation_document(method, path, operation)
     return {
         "openapi": "3.1.0",
@@ -248,6 +256,11 @@ def document(title: str, routes: list[tuple[str, str, Operation]]) -> dict[str, 
         "paths": paths,
         "components": {"securitySchemes": SECURITY_SCHEMES},
     }
+
+
+def document_path(pattern: str) -> str:
+    """A route's pattern as an OpenAPI path: `{rest:path}` is a plain `{rest}` there."""
+    return re.sub(r"\{(\w+):path\}", r"{\1}", pattern)
 
 
 def operation_id(method: str, path: str) -> str:

@@ -1,4 +1,5 @@
-"""Method + path routing with `{param}` segments; 404 and 405 (with Allow) built in."""
+"""Method + path routing with `{param}` segments (`{param:path}`: the rest of the path, slashes
+included, as Starlette has it); 404 and 405 (with Allow) built in."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ if TYPE_CHECKING:
 
 Handler = Callable[[Request, "Services"], Awaitable[Response]]
 
-_PARAM = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_PARAM = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*(?::path)?)\}")
 
 
 @dataclass(frozen=True)
@@ -28,11 +29,14 @@ class Route:
     operation: Operation | None = None
 
 
+def _segment(param: str) -> str:
+    name, _, kind = param.partition(":")
+    return f"(?P<{name}>.*)" if kind == "path" else f"(?P<{name}>[^/]+)"
+
+
 def _compile(pattern: str) -> re.Pattern[str]:
     parts = _PARAM.split(pattern)
-    regex = "".join(
-        f"(?P<{part}>[^/]+)" if index % 2 else re.escape(part) for index, part in enumerate(parts)
-    )
+    regex = "".join(_segment(part) if index % 2 else re.escape(part) for index, part in enumerate(parts))
     return re.compile(f"^{regex}$")
 
 

@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from dreamapi.api_keys import ApiKeys
+from dreamapi.api_keys import ApiKeys, KeyHolder
 from dreamapi.credit_ledger import Credits
 from dreamapi.errors import ApiError
 from dreamapi.isolate_cache import ISOLATE_CACHE, IsolateCache
@@ -15,7 +15,9 @@ from dreamapi.ports.clock import Clock
 from dreamapi.ports.kv import CountingKV, KVNamespace, KVOperationCount
 from dreamapi.ports.meter import CountingMeter, MeterOperationCount, MeterPort
 from dreamapi.ports.outbound import HttpClient
+from dreamapi.ports.secret_box import SecretBox
 from dreamapi.ports.signatures import RS256Verifier
+from dreamapi.ports.upstream import Upstream
 from dreamapi.settings import Settings
 from dreamapi.webhook_outbox import WebhookOutbox
 
@@ -34,6 +36,8 @@ class Services:
     meter_port: MeterPort | None = None  # the USAGE_METER binding
     outbox_port: MeterPort | None = None  # the WEBHOOK_OUTBOX binding (same transport)
     keys_port: MeterPort | None = None  # the API_KEYS binding (same transport)
+    secret_box: SecretBox | None = None  # secrets at rest (GATEWAY_ENCRYPTION_KEY)
+    upstream_port: Upstream | None = None  # forwarding to developers' origins (the gateway)
     request_id: str = ""
     cache: IsolateCache = field(default_factory=lambda: ISOLATE_CACHE)
     kv_ops: KVOperationCount = field(default_factory=KVOperationCount)
@@ -81,9 +85,28 @@ class Services:
 
     def api_keys(self, platform_id: str) -> ApiKeys:
         """The platform's API keys: their records, revocation, rolling and last use."""
+        return self.keys_of(KeyHolder(platform_id))
+
+    def user_keys(self, platform_id: str, user_id: str) -> ApiKeys:
+        """One end user's own keys (dream_user_…)."""
+        return self.keys_of(KeyHolder(platform_id, user_id))
+
+    def keys_of(self, holder: KeyHolder) -> ApiKeys:
         if self.keys_port is None:
             raise ApiError(503, "misconfigured", "API_KEYS is not bound to this worker")
-        return ApiKeys(self.keys_port, self.tokens_kv, platform_id, self.clock)
+        return ApiKeys(self.keys_port, self.tokens_kv, holder, self.clock)
+
+    @property
+    def upstream(self) -> Upstream:
+        if self.upstream_port is None:
+            raise ApiError(503, "misconfigured", "This worker cannot forward to origins")
+        return self.upstream_port
+
+    @property
+    def secrets_at_rest(self) -> SecretBox:
+        if self.secret_box is None:
+            raise ApiError(503, "misconfigured", "No secret box on this worker (GATEWAY_ENCRYPTION_KEY)")
+        return self.secret_box
 
     @property
     def credits(self) -> Credits:

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from typing import TypeVar
 from urllib.parse import urlsplit
 
+from dreamapi.upstream_policy import UpstreamPolicy
+
 DEFAULT_MAX_BODY_BYTES = 64 * 1024
 DEFAULT_CACHE_SECONDS = 30.0
 DEFAULT_METER_TIMEOUT_SECONDS = 5.0
@@ -15,6 +17,7 @@ DEFAULT_OVERAGE_REPORT_SECONDS = 60  # at most one overage report (meter event) 
 MIN_KV_CACHE_TTL = 30  # Workers KV refuses a shorter cacheTtl
 # After a failed webhook delivery: about 5 s, 1 min, 10 min, 1 h, 6 h, 24 h, then it failed.
 DEFAULT_WEBHOOK_RETRY_SECONDS = (5, 60, 600, 3600, 6 * 3600, 24 * 3600)
+DEFAULT_GATEWAY_TIMEOUT_SECONDS = 30.0  # the gateway waits this long for an origin's answer to begin
 
 T = TypeVar("T", int, float)
 
@@ -55,6 +58,14 @@ class Settings:
     webhook_retry_seconds: tuple[int, ...] = DEFAULT_WEBHOOK_RETRY_SECONDS
     api_key_kv_cache_seconds: int | None = None  # None: KV's own default (60 s; none locally)
     overage_report_seconds: int = DEFAULT_OVERAGE_REPORT_SECONDS
+    gateway_timeout_seconds: float = DEFAULT_GATEWAY_TIMEOUT_SECONDS
+    gateway_allow_local_upstreams: bool = False  # local development only
+    gateway_own_domains: frozenset[str] = frozenset()
+    gateway_public_url: str = "http://127.0.0.1:8795"
+
+    @property
+    def upstream_policy(self) -> UpstreamPolicy:
+        return UpstreamPolicy(self.gateway_allow_local_upstreams, self.gateway_own_domains)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -68,7 +79,7 @@ class Settings:
             max_body_bytes=_number(env, "MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES, int),
             clock_offset_seconds=_number(env, "CLOCK_OFFSET_SECONDS", 0.0, float),
             cache_seconds=_number(env, "ISOLATE_CACHE_SECONDS", DEFAULT_CACHE_SECONDS, float),
-            expose_kv_ops=str(env.get("EXPOSE_KV_OPS") or "").lower() in ("1", "true", "yes"),
+            expose_kv_ops=_flag(env, "EXPOSE_KV_OPS"),
             meter_timeout_seconds=_number(
                 env, "METER_TIMEOUT_SECONDS", DEFAULT_METER_TIMEOUT_SECONDS, float, positive=True
             ),
@@ -80,7 +91,19 @@ class Settings:
             overage_report_seconds=_number(
                 env, "OVERAGE_REPORT_SECONDS", DEFAULT_OVERAGE_REPORT_SECONDS, int, positive=True
             ),
+            gateway_timeout_seconds=_number(
+                env, "GATEWAY_TIMEOUT_SECONDS", DEFAULT_GATEWAY_TIMEOUT_SECONDS, float, positive=True
+            ),
+            gateway_allow_local_upstreams=_flag(env, "GATEWAY_ALLOW_LOCAL_UPSTREAMS"),
+            gateway_own_domains=frozenset(
+                d.strip().lower() for d in str(env.get("GATEWAY_OWN_DOMAINS") or "").split(",") if d.strip()
+            ),
+            gateway_public_url=str(env.get("GATEWAY_PUBLIC_URL") or "http://127.0.0.1:8795").rstrip("/"),
         )
+
+
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    return str(env.get(name) or "").strip().lower() in ("1", "true", "yes")
 
 
 def _kv_cache_ttl(env: Mapping[str, str]) -> int | None:

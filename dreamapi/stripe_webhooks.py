@@ -14,9 +14,6 @@ from dreamapi.errors import ApiError, bad_request
 from dreamapi.http import Request
 from dreamapi.ports.kv import KVNamespace
 
-# A subscription in these states still entitles its plan; past_due keeps it while Stripe retries
-# the payment, then Stripe moves it to canceled or unpaid.
-LIVE_SUBSCRIPTION_STATUSES = frozenset({"active", "trialing", "past_due"})
 SIGNATURE_TOLERANCE_SECONDS = 300
 IDEMPOTENCY_TTL_SECONDS = 30 * 24 * 3600
 _EVENT_ID = re.compile(r"^evt_[A-Za-z0-9_]{1,250}$")

@@ -10,6 +10,10 @@ from dreamapi.errors import bad_request
 from dreamapi.ports.kv import KVNamespace
 from dreamapi.tiers import Tier, TierConfig
 
+# A subscription in these states still entitles its plan; past_due keeps it while Stripe retries
+# the payment, then Stripe moves it to canceled or unpaid.
+LIVE_SUBSCRIPTION_STATUSES = frozenset({"active", "trialing", "past_due"})
+
 
 @dataclass
 class EndUserSubscription:

@@ -9,7 +9,7 @@ from dreamapi.errors import ApiError, conflict
 from dreamapi.http import Request, Response, json_response
 from dreamapi.services import Services
 from dreamapi.stripe_gateway import stripe_client, stripe_failure
-from dreamapi.stripe_webhooks import LIVE_SUBSCRIPTION_STATUSES
+from dreamapi.subscriptions import LIVE_SUBSCRIPTION_STATUSES
 from front_auth_api.billing_state import PAID, link_customer, load_billing, save_billing
 
 

@@ -8,7 +8,8 @@ from dreamapi import ids
 from dreamapi.clerk_backend import merge_public_metadata
 from dreamapi.http import Request, Response, json_response
 from dreamapi.services import Services
-from dreamapi.stripe_webhooks import LIVE_SUBSCRIPTION_STATUSES, apply_once, object_id, verified_event
+from dreamapi.stripe_webhooks import apply_once, object_id, verified_event
+from dreamapi.subscriptions import LIVE_SUBSCRIPTION_STATUSES
 from front_auth_api.billing_state import (
     FREE,
     PAID,

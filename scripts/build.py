@@ -22,7 +22,7 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-WORKERS = ("front_auth_api", "api_multi", "oauth_api")
+WORKERS = ("front_auth_api", "api_multi", "oauth_api", "gateway")
 # Worker name -> source folder; the benchmark's baseline is built the same way as the workers.
 SOURCES = {
     **{worker: ROOT / worker for worker in WORKERS},

@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 RUNTIME_PROVIDED = {"js", "pyodide", "pyodide_js", "workers", "_pyodide"}
-OUR_PACKAGES = {"dreamapi", "api_multi", "front_auth_api", "oauth_api", "entry"}
+OUR_PACKAGES = {"dreamapi", "api_multi", "front_auth_api", "oauth_api", "gateway", "entry"}
 _GUARDS = {"ImportError", "ModuleNotFoundError", "Exception", "BaseException"}
 
 

@@ -34,6 +34,7 @@ URL_VARIABLES = {
     "api_multi": "VITE_API_MULTI_URL",
     "front_auth_api": "VITE_FRONT_AUTH_API_URL",
     "oauth_api": "VITE_OAUTH_API_URL",
+    "gateway": "VITE_GATEWAY_URL",
 }
 
 

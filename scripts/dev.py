@@ -7,6 +7,9 @@
   customer idp    http://127.0.0.1:8792 (the end users' Clerk app stand-in, for api_multi JWTs)
   github          http://127.0.0.1:8793 (GitHub OAuth stand-in)
   usage_meter     http://127.0.0.1:8794 (the Durable Object that counts; reached through the dev registry)
+  gateway         http://127.0.0.1:8795    (/{platformId}/{path} → the platform's origin)
+  origin          http://127.0.0.1:8798 (a developer's API stand-in, to put behind the gateway)
+  llm             http://127.0.0.1:8799 (an OpenAI/Anthropic-compatible provider stand-in)
   dashboard       http://localhost:5173
 
 All workers share the local state in .wrangler/state (KV, as they share namespaces in
@@ -78,6 +81,11 @@ def main() -> int:
             "webhooks", "scripts.standins.webhook_receiver", devstack.WEBHOOK_RECEIVER_PORT, LOG_DIR
         )
         processes.append(webhooks)
+        for name, module, port in (
+            ("origin", "scripts.standins.origin", devstack.ORIGIN_PORT),
+            ("llm", "scripts.standins.llm", devstack.LLM_PORT),
+        ):
+            processes.append(devstack.start_python_module(name, module, port, LOG_DIR))
         workers = [
             devstack.start_worker(
                 name,
@@ -116,6 +124,10 @@ def main() -> int:
         print(f"  {'customer idp':<15} {customer_identity.url}")
         print(f"  {'github':<15} {github.url}")
         print(f"  {'webhooks':<15} {webhooks.url}/hooks/<name> (see what arrived: GET /_receiver/<name>)")
+        print(
+            f"  {'origin':<15} http://127.0.0.1:{devstack.ORIGIN_PORT} (what arrived: GET /_origin/requests)"
+        )
+        print(f"  {'llm':<15} http://127.0.0.1:{devstack.LLM_PORT} (what arrived: GET /_llm/requests)")
         print(f"  {'dashboard':<15} http://localhost:{devstack.DASHBOARD_PORT}")
         print(f"dream-api is running (KV state in {STATE_DIR}, logs in {LOG_DIR}). Ctrl-C stops.", flush=True)
         while all(process.popen.poll() is None for process in processes):

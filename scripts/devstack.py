@@ -21,7 +21,7 @@ import time
 import tomllib
 import urllib.error
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,7 +33,7 @@ from scripts.standins import stripe as stripe_standin
 ROOT = Path(__file__).resolve().parent.parent
 WRANGLER = ROOT / "node_modules" / ".bin" / "wrangler"
 VENV_BIN = ROOT / ".venv" / "bin"
-WORKERS = ("api_multi", "front_auth_api", "oauth_api")  # the Python workers
+WORKERS = ("api_multi", "front_auth_api", "oauth_api", "gateway")  # the Python workers
 METER = "usage_meter"  # the JavaScript worker holding the usage meter's Durable Object
 FLOORS = ("floor_bare", "floor_http", "floor_meter")  # bare Python workers the benchmark compares against
 FOLDERS = {
@@ -41,9 +41,13 @@ FOLDERS = {
     METER: ROOT / METER,
     **{floor: ROOT / "scripts" / "bench_floors" / floor.removeprefix("floor_") for floor in FLOORS},
 }
-WORKER_PORTS = {"api_multi": 8787, "front_auth_api": 8788, "oauth_api": 8789}
+WORKER_PORTS = {"api_multi": 8787, "front_auth_api": 8788, "oauth_api": 8789, "gateway": 8795}
 METER_PORT = 8794
 WEBHOOK_RECEIVER_PORT = 8797
+ORIGIN_PORT = 8798  # a developer's API behind the gateway (scripts/standins/origin.py)
+LLM_PORT = 8799  # an AI provider behind the gateway (scripts/standins/llm.py)
+# Seals the gateway's upstream headers locally (32 bytes, base64); deployed workers get their own.
+LOCAL_GATEWAY_ENCRYPTION_KEY = "ZHJlYW0tYXBpIGxvY2FsIGdhdGV3YXkga2V5IDAwMDE="
 IDENTITY_PORT = 8790
 STRIPE_PORT = 8791
 CUSTOMER_IDENTITY_PORT = 8792
@@ -94,6 +98,7 @@ def local_worker_vars(
     github_url: str,
     worker_url: str,
     dashboard_origin: str = "http://localhost:5173",
+    gateway_url: str = f"http://127.0.0.1:{8795}",
 ) -> dict[str, str]:
     """Configuration pointing a worker at the local stand-ins instead of Clerk and Stripe.
     The secrets are local-only values the stand-ins accept; real ones go in `.dev.vars`."""
@@ -122,6 +127,13 @@ def local_worker_vars(
             "CUSTOMER_CLERK_SECRET_KEY": "sk_test_customer_clerk_local_stand_in",
             "STRIPE_WEBHOOK_SECRET": stripe_standin.DEFAULT_CONNECT_WEBHOOK_SECRET,
             "CRON_SECRET": cron_standin.LOCAL_CRON_SECRET,
+            "GATEWAY_ENCRYPTION_KEY": LOCAL_GATEWAY_ENCRYPTION_KEY,
+            "GATEWAY_ALLOW_LOCAL_UPSTREAMS": "1",  # the origin stand-ins are http://127.0.0.1
+            "GATEWAY_PUBLIC_URL": gateway_url,
+        },
+        "gateway": {
+            "GATEWAY_ENCRYPTION_KEY": LOCAL_GATEWAY_ENCRYPTION_KEY,
+            "GATEWAY_ALLOW_LOCAL_UPSTREAMS": "1",
         },
         "oauth_api": {
             "OAUTH_PUBLIC_URL": worker_url,
@@ -163,12 +175,21 @@ def tool_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     return env
 
 
+# wrangler 3.92 rebuilds when the dev registry first lists the workers a worker binds, deleting
+# the temporary folder the build under way is still writing to; the process then exits with
+# "Custom build failed: ENOENT … .wrangler/tmp/…". Nothing is wrong with the worker: start it again.
+WRANGLER_STARTUP_RACE = ("ENOENT", ".wrangler/tmp/")
+STARTUP_ATTEMPTS = 4
+
+
 @dataclass
 class Process:
     name: str
     popen: subprocess.Popen[bytes]
     url: str
     log_path: Path
+    respawn: Callable[[], subprocess.Popen[bytes]] | None = None  # the same command again
+    restarts: int = 0
 
     def log_tail(self, lines: int = 40) -> str:
         try:
@@ -198,25 +219,37 @@ def spawn(
 ) -> Process:
     log_dir.mkdir(parents=True, exist_ok=True)
     log_path = log_dir / f"{name}.log"
-    log = log_path.open("wb")
-    popen = subprocess.Popen(
-        argv,
-        cwd=cwd,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL,
-        env=tool_env(env),
-        start_new_session=True,
-    )
-    return Process(name, popen, url, log_path)
+
+    def launch() -> subprocess.Popen[bytes]:
+        with log_path.open("ab") as log:
+            return subprocess.Popen(
+                argv,
+                cwd=cwd,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                env=tool_env(env),
+                start_new_session=True,
+            )
+
+    log_path.write_bytes(b"")
+    return Process(name, launch(), url, log_path, respawn=launch)
 
 
 def wait_until_up(process: Process, path: str = "/health", timeout: float = STARTUP_TIMEOUT_SECONDS) -> float:
-    """Seconds from now until `url+path` answers 2xx; raises with the log tail if it never does."""
+    """Seconds from now until `url+path` answers 2xx; raises with the log tail if it never does.
+    A worker that lost wrangler's start-up race (WRANGLER_STARTUP_RACE) is started again."""
     started = time.monotonic()
     while time.monotonic() - started < timeout:
         if process.popen.poll() is not None:
-            raise RuntimeError(f"{process.name} exited ({process.popen.returncode}):\n{process.log_tail()}")
+            tail = process.log_tail()
+            lost_race = all(sign in tail for sign in WRANGLER_STARTUP_RACE)
+            if lost_race and process.respawn is not None and process.restarts < STARTUP_ATTEMPTS - 1:
+                process.restarts += 1
+                print(f"{process.name}: wrangler's start-up race (restart {process.restarts})", flush=True)
+                process.popen = process.respawn()
+                continue
+            raise RuntimeError(f"{process.name} exited ({process.popen.returncode}):\n{tail}")
         try:
             with urllib.request.urlopen(process.url + path, timeout=30) as reply:
                 if 200 <= reply.status < 300:

@@ -21,6 +21,8 @@ from scripts.devstack import Process
 from scripts.standins.cron import CronStandin
 from scripts.standins.github import GithubStandin
 from scripts.standins.identity import IdentityProvider
+from scripts.standins.llm import LlmStandin
+from scripts.standins.origin import OriginStandin
 from scripts.standins.stripe import StripeStandin
 from scripts.standins.webhook_receiver import WebhookReceiver
 
@@ -63,6 +65,8 @@ class Platform:
     stripe: StripeStandin
     github: GithubStandin
     webhooks: WebhookReceiver
+    origin: OriginStandin  # a developer's API behind the gateway
+    llm: LlmStandin  # an AI provider behind the gateway
     cron: CronStandin
     persist_dir: Path
     registry: Path
@@ -138,13 +142,13 @@ def running_platform(
     with their own dev registry; everything is stopped on exit."""
     persist_dir, registry = root / "state", root / "registry"
     identity, customer_identity, github = IdentityProvider(), IdentityProvider(), GithubStandin()
-    webhooks = WebhookReceiver()
+    webhooks, origin, llm = WebhookReceiver(), OriginStandin(), LlmStandin()
     ports = {name: devstack.free_port() for name in workers}
     worker_urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
     for name in devstack.WORKERS:  # stripe's webhook targets name all three
         worker_urls.setdefault(name, "http://127.0.0.1:9")
     stripe = StripeStandin(**devstack.stripe_webhook_targets(worker_urls))
-    standins = [identity, customer_identity, github, stripe, webhooks]
+    standins = [identity, customer_identity, github, stripe, webhooks, origin, llm]
     for standin in standins:
         standin.start()
     variables = {
@@ -157,6 +161,7 @@ def running_platform(
                 github.base_url,
                 worker_urls[name],
                 DASHBOARD_ORIGIN,
+                gateway_url=worker_urls.get("gateway", "http://127.0.0.1:9"),
             ),
             **(extra_variables or {}),
         }
@@ -196,6 +201,8 @@ def running_platform(
             stripe=stripe,
             github=github,
             webhooks=webhooks,
+            origin=origin,
+            llm=llm,
             cron=cron,
             persist_dir=persist_dir,
             registry=registry,

@@ -38,7 +38,16 @@ REQUIRED: dict[str, tuple[tuple[str, bool], ...]] = {
         *((f"CUSTOMER_{name}", False) for name in CLERK_APP),
         ("CUSTOMER_CLERK_SECRET_KEY", True),  # end users joining a portal (publicMetadata.platformId)
         ("STRIPE_SECRET_KEY", True),
+        (
+            "GATEWAY_ENCRYPTION_KEY",
+            True,
+        ),  # seals the gateway's upstream headers (same value as the gateway's)
+        ("GATEWAY_PUBLIC_URL", False),  # where end users reach the gateway, e.g. https://gw.example.com
         ("STRIPE_WEBHOOK_SECRET", True),
+    ),
+    "gateway": (
+        ("GATEWAY_ENCRYPTION_KEY", True),  # the same value as api_multi's: it opens what api_multi sealed
+        ("GATEWAY_OWN_DOMAINS", False),  # your domains, never an upstream (comma separated)
     ),
     "oauth_api": (
         *((name, False) for name in CLERK_APP),

@@ -11,7 +11,7 @@ import tomlkit
 from tomlkit.items import AoT, Table
 
 ROOT = Path(__file__).resolve().parent.parent
-WORKERS = ("api_multi", "front_auth_api", "oauth_api")  # the Python workers
+WORKERS = ("api_multi", "front_auth_api", "oauth_api", "gateway")  # the Python workers
 METER = "usage_meter"  # the Durable Object worker they bind
 DEPLOY_ORDER = (METER, *WORKERS)  # the meter first: its migration creates the class they bind
 ENVIRONMENTS = ("staging", "production")

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 
 from dreamapi.app import App
 from dreamapi.http import Headers, Request, Response
+from dreamapi.ports import secret_box
 from dreamapi.ports.clock import Clock, SystemClock
 from dreamapi.ports.kv import KVNamespace, MemoryKV
 from dreamapi.ports.outbound import HttpClient, UrllibHttpClient
@@ -46,6 +47,33 @@ class CryptographyVerifier:
         return True
 
 
+class CryptographySecretBox:
+    """AES-256-GCM with `cryptography` (see dreamapi.ports.secret_box)."""
+
+    def __init__(self, raw_key: str | None) -> None:
+        self._raw_key = raw_key
+
+    async def seal(self, plaintext: str, context: str) -> str:
+        import os
+
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+        iv = os.urandom(12)
+        sealed = AESGCM(secret_box.key_bytes(self._raw_key)).encrypt(iv, plaintext.encode(), context.encode())
+        return f"{secret_box.VERSION}.{secret_box.b64(iv)}.{secret_box.b64(sealed)}"
+
+    async def open(self, sealed: str, context: str) -> str:
+        from cryptography.exceptions import InvalidTag
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+        iv, ciphertext = secret_box.split_sealed(sealed)
+        try:
+            plain = AESGCM(secret_box.key_bytes(self._raw_key)).decrypt(iv, ciphertext, context.encode())
+        except (InvalidTag, ValueError):
+            raise secret_box.SecretBoxError("the sealed value does not open with this key") from None
+        return plain.decode()
+
+
 def cpython_services(
     env: Mapping[str, str] | None = None,
     *,
@@ -61,6 +89,7 @@ def cpython_services(
         clock=clock,
         http=http or UrllibHttpClient(),
         rs256=CryptographyVerifier(),
+        secret_box=CryptographySecretBox(env.get(secret_box.KEY_VARIABLE)),
         kv_bindings=dict(kv_bindings)
         if kv_bindings is not None
         else {n: MemoryKV(clock) for n in KV_BINDINGS},

@@ -17,7 +17,9 @@ from dreamapi.ports.clock import Clock, OffsetClock, SystemClock
 from dreamapi.ports.kv import KVNamespace
 from dreamapi.ports.meter import MeterPort
 from dreamapi.ports.outbound import HttpClient
+from dreamapi.ports.secret_box import KEY_VARIABLE, SecretBox
 from dreamapi.ports.signatures import RS256Verifier
+from dreamapi.ports.upstream import Upstream
 from dreamapi.services import KV_BINDINGS, Services
 from dreamapi.settings import Settings
 
@@ -47,6 +49,8 @@ class _Binding:
     keys_port: MeterPort | None
     http: HttpClient
     rs256: RS256Verifier
+    secret_box: SecretBox
+    upstream: Upstream
     memo: dict[str, Any] = field(default_factory=dict)
 
 
@@ -95,6 +99,8 @@ def _bind(js_env: Any) -> _Binding:
         keys_port=workers.DurableObjectMeter(keys) if keys is not None else None,
         http=workers.WorkersHttpClient(),
         rs256=workers.WebCryptoVerifier(),
+        secret_box=workers.WebCryptoSecretBox(env.get(KEY_VARIABLE)),
+        upstream=workers.WorkersUpstream(),
     )
     return _binding
 
@@ -106,6 +112,8 @@ def _services(binding: _Binding, settings: Settings) -> Services:
         clock=binding.clock,
         http=binding.http,
         rs256=binding.rs256,
+        secret_box=binding.secret_box,
+        upstream_port=binding.upstream,
         kv_bindings=binding.kv_bindings,
         meter_port=binding.meter_port,
         outbox_port=binding.outbox_port,

@@ -8,19 +8,22 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 from collections.abc import Callable, Coroutine, Iterator, Mapping
 from typing import Any
 
-from js import Object, Promise, crypto  # type: ignore[import-not-found]
+from js import AbortController, Array, Object, Promise, crypto  # type: ignore[import-not-found]
 from js import Response as JsResponse  # type: ignore[import-not-found]
 from js import fetch as js_fetch  # type: ignore[import-not-found]
 from pyodide.ffi import JsProxy, create_once_callable, to_js  # type: ignore[import-not-found]
 
 from dreamapi.http import Headers, Request, Response
+from dreamapi.ports import secret_box
 from dreamapi.ports.kv import KeyInfo, KeyList, StorageUnavailableError, check_put_arguments
 from dreamapi.ports.meter import MeterUnavailableError
 from dreamapi.ports.outbound import OutboundError, OutboundResponse
 from dreamapi.ports.signatures import RsaPublicKey
+from dreamapi.ports.upstream import BodyTooLargeError, UpstreamAnswer, UpstreamError, UpstreamRequest
 
 try:  # Pyodide >= 0.28 passes JS null as jsnull, older versions as None
     from pyodide.ffi import jsnull  # type: ignore[import-not-found]
@@ -208,6 +211,94 @@ class WorkersHttpClient:
         return OutboundResponse(int(reply.status), _headers_from_js(reply.headers), payload)
 
 
+class WorkersUpstream:
+    """The gateway's forwarding over the runtime's fetch: redirects are passed back, never
+    followed; no answer (headers) within the timeout aborts the request."""
+
+    async def send(self, request: UpstreamRequest, timeout_seconds: float) -> UpstreamAnswer:
+        controller = AbortController.new()
+        init: dict[str, Any] = {
+            "method": request.method,
+            "headers": to_js([list(pair) for pair in request.headers]),
+            "redirect": "manual",
+            "signal": controller.signal,
+        }
+        if request.body is not None:
+            init["body"] = to_js(request.body)
+
+        async def answer() -> Any:
+            return await js_fetch(request.url, js_object(init))
+
+        try:
+            reply = await asyncio.wait_for(answer(), timeout_seconds)
+        except TimeoutError:
+            controller.abort()
+            raise UpstreamError(f"no answer within {timeout_seconds:g}s", timed_out=True) from None
+        except Exception as error:  # noqa: BLE001 - refused, reset, DNS: JS failures arrive as JsException
+            raise UpstreamError(f"could not connect: {error.__class__.__name__}") from None
+        return WorkersUpstreamAnswer(reply)
+
+
+class WorkersUpstreamAnswer:
+    def __init__(self, reply: Any) -> None:
+        self._reply = reply
+        self.status = int(reply.status)
+        # every pair (repeated names such as set-cookie stay apart), in one crossing
+        self.headers = Headers(
+            [(str(name), str(value)) for name, value in Array.from_(reply.headers).to_py()]
+        )
+
+    @property
+    def body(self) -> Any:
+        body = self._reply.body
+        return None if is_null(body) else body
+
+    async def read(self, limit: int) -> bytes:
+        declared = self.headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            raise BodyTooLargeError(declared)  # the body is left as it is, to relay
+        return bytes((await self._reply.arrayBuffer()).to_bytes())
+
+    async def discard(self) -> None:
+        if self.body is not None:
+            await self.body.cancel()
+
+
+class WebCryptoSecretBox:
+    """AES-256-GCM with WebCrypto (see dreamapi.ports.secret_box); the key is imported once per isolate."""
+
+    def __init__(self, raw_key: str | None) -> None:
+        self._raw_key = raw_key
+        self._key: Any = None
+
+    async def _crypto_key(self) -> Any:
+        if self._key is None:
+            key = to_js(secret_box.key_bytes(self._raw_key))
+            usages = to_js(["encrypt", "decrypt"])
+            self._key = await crypto.subtle.importKey(
+                "raw", key, js_object({"name": "AES-GCM"}), False, usages
+            )
+        return self._key
+
+    def _algorithm(self, iv: bytes, context: str) -> Any:
+        return js_object({"name": "AES-GCM", "iv": to_js(iv), "additionalData": to_js(context.encode())})
+
+    async def seal(self, plaintext: str, context: str) -> str:
+        iv = os.urandom(12)
+        key = await self._crypto_key()
+        sealed = await crypto.subtle.encrypt(self._algorithm(iv, context), key, to_js(plaintext.encode()))
+        return f"{secret_box.VERSION}.{secret_box.b64(iv)}.{secret_box.b64(bytes(sealed.to_bytes()))}"
+
+    async def open(self, sealed: str, context: str) -> str:
+        iv, ciphertext = secret_box.split_sealed(sealed)
+        key = await self._crypto_key()
+        try:
+            plain = await crypto.subtle.decrypt(self._algorithm(iv, context), key, to_js(ciphertext))
+        except Exception:  # noqa: BLE001 - a wrong key or tampered value arrives as JsException
+            raise secret_box.SecretBoxError("the sealed value does not open with this key") from None
+        return bytes(plain.to_bytes()).decode()
+
+
 class WebCryptoVerifier:
     _ALGORITHM = {"name": "RSASSA-PKCS1-v1_5", "hash": "SHA-256"}
 
@@ -271,9 +362,14 @@ async def _discard(stream: Any) -> None:
 
 
 def response_to_js(response: Response) -> Any:
-    """One crossing for the headers (an array of pairs keeps repeated names) and one for the body."""
+    """One crossing for the headers (an array of pairs keeps repeated names) and one for the body
+    (or the stream relayed as it is)."""
     body = None
-    if response.body and response.status not in _NO_BODY_STATUSES:
+    if response.status in _NO_BODY_STATUSES:
+        pass
+    elif response.stream is not None:
+        body = response.stream
+    elif response.body:
         body = to_js(response.body)
     headers = to_js(response.headers.items())  # (name, value) tuples arrive as arrays
     return JsResponse.new(body, status=response.status, headers=headers)

@@ -71,6 +71,7 @@ def test_every_python_worker_binds_the_meter_of_its_environment() -> None:
             ("WEBHOOK_OUTBOX", "WebhookOutbox"),
         ],
         "front_auth_api": [("USAGE_METER", "UsageMeter"), ("API_KEYS", "ApiKeys")],
+        "gateway": [("USAGE_METER", "UsageMeter"), ("API_KEYS", "ApiKeys")],
     }
     for worker, classes in expected.items():
         config = tomllib.loads((ROOT / worker / "wrangler.toml").read_text())

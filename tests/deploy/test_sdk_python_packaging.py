@@ -12,7 +12,18 @@ import zipfile
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[2] / "clients" / "python"
-MODULES = {"__init__", "_core", "_integration", "_version", "client", "errors", "fastapi", "flask", "models"}
+MODULES = {
+    "__init__",
+    "_core",
+    "_integration",
+    "_version",
+    "client",
+    "errors",
+    "fastapi",
+    "flask",
+    "gateway",
+    "models",
+}
 
 CHECK_INSTALLED = """
 import importlib.resources, sys

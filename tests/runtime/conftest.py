@@ -24,6 +24,8 @@ TEST_VARIABLES = {
     "USAGE_SNAPSHOT_SECONDS": str(SNAPSHOT_SECONDS),
     # failed webhook deliveries are tried again within seconds, not after 5 s, 1 min, …
     "WEBHOOK_RETRY_SECONDS": "1,2,3",
+    # the gateway gives up on a silent origin within seconds (production default: 30 s)
+    "GATEWAY_TIMEOUT_SECONDS": "3",
 }
 
 
@@ -64,10 +66,13 @@ def oauth_api(platform: Platform) -> Iterator[httpx.Client]:
 
 
 @contextlib.contextmanager
-def worker_with_clock_offset(platform: Platform, worker: str, offset: int) -> Iterator[httpx.Client]:
+def worker_with_clock_offset(
+    platform: Platform, worker: str, offset: int, variables: dict[str, str] | None = None
+) -> Iterator[httpx.Client]:
     """A second instance of `worker` on the same KV state whose clock is moved by
-    CLOCK_OFFSET_SECONDS: plain configuration, no test-only route."""
-    process = platform.start_worker(worker, f"{worker}-offset", {"CLOCK_OFFSET_SECONDS": str(offset)})
+    CLOCK_OFFSET_SECONDS (and other `variables`): plain configuration, no test-only route."""
+    settings = {"CLOCK_OFFSET_SECONDS": str(offset), **(variables or {})}
+    process = platform.start_worker(worker, f"{worker}-offset", settings)
     try:
         devstack.wait_until_up(process)
         with httpx.Client(base_url=process.url, timeout=60) as client:

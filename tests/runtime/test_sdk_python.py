@@ -1,8 +1,10 @@
 """The Python SDK (clients/python, `dreamapi_client`) against the real platform in workerd:
 metering to the quota and past the rate, a retry after a dropped connection that counts once,
-API key errors, usage, tiers, credits, keys and analytics, the async client, and FastAPI and Flask
-apps whose routes it meters. (No `from __future__ import annotations`: FastAPI reads the
-annotations of routes defined in functions, whose dependencies are local names.)"""
+reservations (settled once, released when the block raises or never settles, refused with what is
+held, held once through retries), API key errors, usage, tiers, credits, keys and analytics, the
+async client, and FastAPI and Flask apps whose routes it meters. (No `from __future__ import
+annotations`: FastAPI reads the annotations of routes defined in functions, whose dependencies are
+local names.)"""
 
 import asyncio
 import contextlib
@@ -29,6 +31,7 @@ from dreamapi_client import (
     NotFound,
     QuotaExceeded,
     RateLimited,
+    ReservationFinished,
 )
 from dreamapi_client.fastapi import install
 from dreamapi_client.fastapi import metered as fastapi_metered
@@ -309,6 +312,194 @@ def test_no_answer_at_all_raises_connection_failed_after_the_retries(developer: 
         nowhere.meter(new_user())
     assert failed.value.attempts == 3 and failed.value.status is None
     assert isinstance(failed.value.__cause__, httpx.ConnectError)
+
+
+# --- reservations ---------------------------------------------------------------------------
+
+
+def held_and_counted(dream: DreamApi, user: str, plan: str | None = "big") -> tuple[int, int]:
+    usage = dream.usage(user, plan=plan)["usage"]
+    return usage["held"], usage["count"]
+
+
+def test_a_settled_reservation_counts_what_the_work_cost_once_and_frees_the_rest(dream: DreamApi) -> None:
+    user = new_user()
+    with dream.reserve(user, 500, plan="big", ttl_seconds=120) as held:
+        assert held.id.startswith("rsv_") and (held.status, held.units) == ("held", 500)
+        assert (held.usage["held"], held.usage["count"]) == (500, 0) and held.reserved["userId"] == user
+        assert held.idempotency_key.startswith("sdk_") and held.replayed is False
+        assert held.rate_limit is not None and held.rate_limit.limit == 1000
+        expires = datetime.fromisoformat(held.expires_at.replace("Z", "+00:00"))
+        assert 100 < (expires - datetime.now(UTC)).total_seconds() <= 121
+        assert held_and_counted(dream, user) == (500, 0)
+
+        settled = held.settle(137)  # the plan it was reserved with: counted against `big`
+        assert (settled["status"], settled["units"], settled["reservedUnits"], settled["shortfall"]) == (
+            "settled",
+            137,
+            500,
+            0,
+        )
+        assert (settled["usage"]["count"], settled["usage"]["held"], settled["usage"]["plan"]) == (
+            137,
+            0,
+            "big",
+        )
+        assert held.settle(137) == settled  # the same units again: the same answer, counted once
+        with pytest.raises(ReservationFinished) as other:
+            held.settle(138)
+        assert (other.value.status, other.value.code) == (409, "reservation_settled")
+        assert other.value.reservation_status == "settled" and other.value.reservation["settledUnits"] == 137
+    assert held.status == "settled"  # left settled: nothing to release
+    shown = held.refresh()
+    assert (shown["status"], shown["units"], shown["settledUnits"], shown["shortfall"]) == (
+        "settled",
+        500,
+        137,
+        0,
+    )
+    with pytest.raises(ReservationFinished) as late:
+        held.release()
+    assert late.value.code == "reservation_settled"
+    assert held_and_counted(dream, user) == (0, 137)
+
+
+def test_a_block_that_raises_or_never_settles_releases_and_counts_nothing(dream: DreamApi) -> None:
+    user = new_user()
+    with pytest.raises(RuntimeError, match="the work failed"), dream.reserve(user, 300, plan="big") as failed:
+        assert held_and_counted(dream, user) == (300, 0)
+        raise RuntimeError("the work failed")
+    assert failed.status == "released" and failed.usage["held"] == 0
+    assert held_and_counted(dream, user) == (0, 0)
+
+    with dream.reserve(user, 200, plan="big") as unused:
+        assert held_and_counted(dream, user) == (200, 0)
+    assert unused.status == "released" and held_and_counted(dream, user) == (0, 0)
+    assert unused.release() == unused.latest  # releasing again: the same answer
+    with pytest.raises(ReservationFinished) as late:
+        unused.settle(1)
+    assert (late.value.code, late.value.reservation_status) == ("reservation_released", "released")
+    assert held_and_counted(dream, user) == (0, 0)
+
+
+def test_a_reservation_that_expires_in_the_block_holds_and_counts_nothing(dream: DreamApi) -> None:
+    user = new_user()
+    with dream.reserve(user, 50, plan="big", ttl_seconds=1) as held:
+        time.sleep(2.5)
+        with pytest.raises(ReservationFinished) as late:
+            held.settle(10)
+    assert (late.value.code, late.value.reservation_status, held.status) == (
+        "reservation_expired",
+        "expired",
+        "expired",
+    )
+    assert held_and_counted(dream, user) == (0, 0)
+
+
+def test_a_reservation_beyond_what_is_available_raises_quota_exceeded_and_holds_nothing(
+    dream: DreamApi,
+) -> None:
+    user = new_user()
+    first = dream.reserve(user, 2)  # of the 3 units `free` allows
+    with pytest.raises(QuotaExceeded) as refused:
+        dream.reserve(user, 2)
+    error = refused.value
+    assert (error.status, error.code, error.message) == (
+        403,
+        SPEC_LIMIT_BODY["error"],
+        SPEC_LIMIT_BODY["message"],
+    )
+    assert (error.held, error.available, error.count, error.limit, error.plan) == (
+        2,
+        1,
+        0,
+        FREE_LIMIT,
+        "free",
+    )
+    with pytest.raises(QuotaExceeded) as metered:
+        dream.meter(user, 2)  # a metered call cannot spend what is held either
+    assert metered.value.held == 2
+    assert first.settle(2)["usage"]["count"] == 2
+    assert held_and_counted(dream, user, plan=None) == (0, 2)
+
+    with pytest.raises(BadRequest) as ttl:
+        dream.reserve(user, 1, ttl_seconds=0)
+    assert ttl.value.code == "invalid_ttl"
+    with pytest.raises(BadRequest) as units:
+        dream.reserve(user, 0)
+    assert units.value.code == "invalid_units"
+    with pytest.raises(TypeError):
+        dream.reserve(user, 1.5)  # type: ignore[arg-type]
+
+
+def _assert_sent_twice_each(proxy: DroppingProxy, reservation_id: str, key: str) -> None:
+    lines = [r["request-line"] for r in proxy.requests]
+    assert (
+        lines
+        == ["POST /api/reservations HTTP/1.1"] * 2
+        + [f"POST /api/reservations/{reservation_id}/settle HTTP/1.1"] * 2
+    )
+    assert {r["idempotency-key"] for r in proxy.requests[:2]} == {key} and key.startswith("sdk_")
+    replayed = [b"idempotent-replayed: true" in answer.lower() for answer in proxy.answered]
+    assert replayed == [False, True, False, True], proxy.answered  # the first ones held and counted
+
+
+def test_retries_after_dropped_connections_hold_once_and_settle_once(
+    developer: Developer, proxy: DroppingProxy, dream: DreamApi
+) -> None:
+    user = new_user()
+    with DreamApi(developer.api_key, base_url=proxy.url) as through_proxy:
+        held = through_proxy.reserve(user, 40, plan="big")
+        assert held.replayed is True and held_and_counted(dream, user) == (40, 0)
+        proxy.drops = 1
+        settled = held.settle(25)
+    _assert_sent_twice_each(proxy, held.id, held.idempotency_key)
+    assert (settled["units"], settled["usage"]["count"], settled["usage"]["held"]) == (25, 25, 0)
+    assert held_and_counted(dream, user) == (0, 25)
+
+
+async def test_the_async_reservation_is_entered_or_awaited_and_released_alike(
+    developer: Developer, dream: DreamApi
+) -> None:
+    user = new_user()
+    async with developer.async_client() as client:
+        async with client.reserve(user, 100, plan="big") as held:
+            assert held.status == "held" and held.usage["held"] == 100
+            settled = await held.settle(60)
+        assert (settled["usage"]["count"], held.status) == (60, "settled")
+        assert await held.settle(60) == settled
+
+        with pytest.raises(RuntimeError):
+            async with client.reserve(user, 100, plan="big") as failed:
+                raise RuntimeError("the work failed")
+        assert failed.status == "released"
+
+        awaited = await client.reserve(user, 10, plan="big")
+        assert (await awaited.refresh())["status"] == "held" and held_and_counted(dream, user) == (10, 60)
+        async with awaited:
+            pass  # never settled: released
+        assert awaited.status == "released"
+        with pytest.raises(ReservationFinished) as late:
+            await awaited.settle(1)
+        assert late.value.code == "reservation_released"
+
+        with pytest.raises(QuotaExceeded) as refused:
+            await client.reserve(new_user(), FREE_LIMIT + 1)
+        assert (refused.value.held, refused.value.available) == (0, FREE_LIMIT)
+    assert held_and_counted(dream, user) == (0, 60)
+
+
+async def test_the_async_reservation_retries_dropped_connections_once_too(
+    developer: Developer, proxy: DroppingProxy, dream: DreamApi
+) -> None:
+    user = new_user()
+    through_proxy = AsyncDreamApi(developer.api_key, base_url=proxy.url)
+    async with through_proxy, through_proxy.reserve(user, 30, plan="big") as held:
+        assert held.replayed is True
+        proxy.drops = 1
+        settled = await held.settle(30)
+    _assert_sent_twice_each(proxy, held.id, held.idempotency_key)
+    assert settled["units"] == 30 and held_and_counted(dream, user) == (0, 30)
 
 
 # --- keys -----------------------------------------------------------------------------------

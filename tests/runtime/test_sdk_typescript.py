@@ -1,13 +1,16 @@
 """The TypeScript SDK (clients/typescript, `@dream-api/client`): its types are generated from the
 committed OpenAPI document and type-check; its own tests (Node's test runner, TypeScript compiled by
 tsc) run against the real platform in workerd: metering, quota and rate refusals, a retry after a
-dropped connection that counts once, keys, credits, and the Express and Hono middlewares; and the
-package `npm pack` makes installs into an empty project and imports there."""
+dropped connection that counts once, reservations (settled once, released by `withReservation`
+when the work throws or never settles, retried reserves and settles holding and counting once),
+keys, credits, and the Express and Hono middlewares; and the package `npm pack` makes installs
+into an empty project and imports there."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 from pathlib import Path
 
@@ -60,7 +63,7 @@ def test_the_sdk_tests_pass_against_the_platform(
     assert reply.status_code == 200, reply.text
     compiled = (PACKAGE / "dist-test" / "test").glob("*.test.js")
     tests = sorted(str(path.relative_to(PACKAGE)) for path in compiled)
-    assert len(tests) >= 4, tests
+    assert len(tests) >= 5, tests
     env = {
         **os.environ,
         "DREAMAPI_BASE_URL": platform.workers["api_multi"].url,
@@ -76,24 +79,40 @@ def test_the_sdk_tests_pass_against_the_platform(
         timeout=240,
     )
     assert done.returncode == 0, f"node --test failed:\n{done.stdout}\n{done.stderr}"
+    # the spec reporter's summary: "<info sign> tests 31", "… pass 31", "… fail 0", …
+    counts = {name: int(n) for name, n in re.findall(r"^\S+ (\w+) (\d+)$", done.stdout, re.MULTILINE)}
+    print(counts)  # `pytest -s` shows what ran
+    assert counts["fail"] == counts["cancelled"] == 0 and counts["pass"] == counts["tests"], counts
+    assert "withReservation" in done.stdout, "the reservation tests did not run"
 
 
 CONSUMER = """
-import { DreamApi, DreamApiError, QuotaExceeded, RateLimited } from "@dream-api/client";
+import { Conflict, DreamApi, DreamApiError, QuotaExceeded, RateLimited, ReservationFinished }
+  from "@dream-api/client";
 import { metered as expressMetered } from "@dream-api/client/express";
 import { metered as honoMetered } from "@dream-api/client/hono";
 const api = new DreamApi({ apiKey: "dream_live_x", baseUrl: "http://127.0.0.1:9" });
 if (!(new QuotaExceeded({ status: 403, code: "Tier limit reached", message: "m",
       body: { count: 3, limit: 3, plan: "free" } }) instanceof DreamApiError)) throw new Error("classes");
 if (typeof api.meter !== "function" || typeof RateLimited !== "function") throw new Error("exports");
+if (typeof api.reserve !== "function" || typeof api.withReservation !== "function") {
+  throw new Error("reserve");
+}
+if (!(new ReservationFinished({ status: 409, code: "reservation_expired", message: "m", body: {} })
+      instanceof Conflict)) throw new Error("ReservationFinished");
 if (typeof expressMetered(api, { userId: () => "u" }) !== "function") throw new Error("express");
 if (typeof honoMetered(api, { userId: () => "u" }) !== "function") throw new Error("hono");
 console.log("imported " + api.baseUrl);
 """
 
 TYPED_CONSUMER = """
-import { DreamApi, QuotaExceeded, type Metered, type UsageResponse } from "@dream-api/client";
+import { DreamApi, QuotaExceeded, type Metered, type Reservation, type SettledResponse,
+  type UsageResponse } from "@dream-api/client";
 const api = new DreamApi({ apiKey: "dream_live_x" });
+export async function settle(user: string): Promise<SettledResponse> {
+  const held: Reservation = await api.reserve(user, { units: 500, ttlSeconds: 60 });
+  return held.settle(held.units - held.usage.held);
+}
 export async function count(user: string): Promise<number> {
   try {
     const metered: Metered = await api.meter(user, { units: 2 });

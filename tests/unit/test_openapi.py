@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from dreamapi.openapi import document_path
 from scripts import openapi as openapi_script
 from scripts.build import ROOT, WORKERS
 
@@ -14,7 +15,7 @@ from scripts.build import ROOT, WORKERS
 @pytest.mark.parametrize("worker", WORKERS)
 def test_every_route_is_documented_and_every_documented_operation_is_a_route(worker: str) -> None:
     app = importlib.import_module(f"{worker}.app").create_app()
-    routes = {(route.method.lower(), route.pattern) for route in app.router.routes}
+    routes = {(route.method.lower(), document_path(route.pattern)) for route in app.router.routes}
     undocumented = [(r.method, r.pattern) for r in app.router.routes if r.operation is None]
     assert undocumented == []
     committed = json.loads((ROOT / worker / "openapi.json").read_text())

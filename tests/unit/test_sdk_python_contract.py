@@ -3,8 +3,9 @@ cannot drift apart silently: every request each public method sends (captured fr
 client code, sent nowhere) is a documented operation with documented path, query and header
 parameters and a valid body; each method's result type has exactly the properties of that
 operation's success response, the required ones required, with compatible types, all the way
-down; and the errors read fields the error responses document. Plus the retry policy's
-decisions, which need no server."""
+down (the reservation handles' methods too); and the errors read fields the error responses
+document. Plus the retry policy's decisions and what a reservation's block does on leaving, which
+need no server."""
 
 from __future__ import annotations
 
@@ -21,14 +22,37 @@ from typing import Any, Literal
 import httpx
 import jsonschema_rs
 import pytest
-from dreamapi_client import AsyncDreamApi, DreamApi, Metered
-from dreamapi_client._core import RetryPolicy
-from dreamapi_client.errors import TIER_LIMIT_REACHED, ConnectionFailed, QuotaExceeded
+from dreamapi_client import (
+    AsyncDreamApi,
+    AsyncReservation,
+    DreamApi,
+    Metered,
+    PendingReservation,
+    Reservation,
+    ReservationFinished,
+)
+from dreamapi_client._core import ReservationState, RetryPolicy
+from dreamapi_client.errors import (
+    TIER_LIMIT_REACHED,
+    ConnectionFailed,
+    MeterUnavailable,
+    QuotaExceeded,
+    error_from_response,
+)
 
 DOCUMENT = json.loads((Path(__file__).resolve().parents[2] / "api_multi" / "openapi.json").read_text())
 USER = "user_42.a@b+c-d"
 KEY_ID = "key_" + "0" * 24
 PLATFORM = "plt_0123456789abcdef0123"
+RESERVATION_ID = "rsv_" + "0" * 24
+USAGE = {"count": 0, "limit": 9, "plan": "pro", "periodStart": "", "periodEnd": "", "remaining": 9, "held": 5}
+
+
+def reservation_body(status: str = "held", **fields: object) -> dict[str, object]:
+    """An answer about a reservation, as far as the handles read one."""
+    times = {"expiresAt": "2030-01-01T00:05:00Z", "createdAt": "2030-01-01T00:00:00Z"}
+    return {"id": RESERVATION_ID, "units": 5, "status": status, **times, "usage": USAGE, **fields}
+
 
 # Every public method of DreamApi, called as a developer would: its arguments in full, or none.
 CALLS: dict[str, list[Callable[[DreamApi], object]]] = {
@@ -37,6 +61,10 @@ CALLS: dict[str, list[Callable[[DreamApi], object]]] = {
         lambda c: c.meter(USER, 1200, plan="pro", idempotency_key="order-1001"),
     ],
     "meter_detailed": [lambda c: c.meter_detailed(USER, 2, plan="free")],
+    "reserve": [
+        lambda c: c.reserve(USER, 500),
+        lambda c: c.reserve(USER, 500, ttl_seconds=120, plan="pro", idempotency_key="job-7"),
+    ],
     "usage": [lambda c: c.usage(USER), lambda c: c.usage(USER, plan="pro")],
     "tiers": [lambda c: c.tiers(PLATFORM)],
     "credits": [lambda c: c.credits(USER)],
@@ -58,6 +86,12 @@ CALLS: dict[str, list[Callable[[DreamApi], object]]] = {
         lambda c: c.end_users(search="user", sort="percent", order="desc", page=2, page_size=100),
     ],
     "end_user": [lambda c: c.end_user(USER)],
+}
+# Every public method of a Reservation (what `reserve` returns), called on one reserved with a plan.
+RESERVATION_CALLS: dict[str, list[Callable[[Reservation], object]]] = {
+    "settle": [lambda r: r.settle(137), lambda r: r.settle(0)],
+    "release": [lambda r: r.release()],
+    "refresh": [lambda r: r.refresh()],
 }
 # Headers any HTTP request carries; the rest must be documented parameters of the operation.
 TRANSPORT_HEADERS = {"host", "accept", "accept-encoding", "connection", "user-agent", "content-length"}
@@ -88,16 +122,22 @@ def success_schema(operation: dict[str, Any]) -> dict[str, Any]:
 
 
 def captured(call: Callable[[DreamApi], object]) -> list[httpx.Request]:
-    """The requests `call` sends, each answered 200 `{}` by a transport that sends nothing on."""
+    """The requests `call` sends, each answered 200 `{}` (a reservation: a held one) by a
+    transport that sends nothing on."""
     requests: list[httpx.Request] = []
 
     def answer(request: httpx.Request) -> httpx.Response:
         requests.append(request)
-        return httpx.Response(200, json={})
+        reservation = request.url.path.startswith("/api/reservations")
+        return httpx.Response(200, json=reservation_body() if reservation else {})
 
     with httpx.Client(transport=httpx.MockTransport(answer)) as http:
         call(DreamApi("dream_live_" + "x" * 36, base_url="https://api.example.test", http_client=http))
     return requests
+
+
+def on_a_reservation(call: Callable[[Reservation], object]) -> Callable[[DreamApi], object]:
+    return lambda client: call(client.reserve(USER, 5, plan="pro"))
 
 
 def test_every_public_method_is_exercised_here_and_the_async_client_mirrors_the_sync_one() -> None:
@@ -106,18 +146,45 @@ def test_every_public_method_is_exercised_here_and_the_async_client_mirrors_the_
     assert set(asynchronous) == set(sync)
     for name, method in sync.items():
         twin = asynchronous[name]
+        assert inspect.signature(twin).parameters == inspect.signature(method).parameters, name
+        hints, twin_hints = typing.get_type_hints(method), typing.get_type_hints(twin)
+        if name == "reserve":  # awaited, or entered with `async with`
+            assert not inspect.iscoroutinefunction(twin)
+            assert (hints.pop("return"), twin_hints.pop("return")) == (Reservation, PendingReservation)
+            awaited = typing.get_type_hints(PendingReservation.__await__)["return"]
+            assert typing.get_args(awaited)[-1] is AsyncReservation
+            assert typing.get_type_hints(PendingReservation.__aenter__)["return"] is AsyncReservation
+        else:
+            assert inspect.iscoroutinefunction(twin), name
+        assert twin_hints == hints, name
+
+
+def test_every_public_method_of_a_reservation_is_exercised_and_the_async_one_mirrors_it() -> None:
+    sync, asynchronous = public_methods(Reservation), public_methods(AsyncReservation)
+    assert set(sync) == set(RESERVATION_CALLS), "add the new method to RESERVATION_CALLS"
+    assert set(asynchronous) == set(sync)
+    for name, method in sync.items():
+        twin = asynchronous[name]
         assert inspect.iscoroutinefunction(twin), name
         assert inspect.signature(twin).parameters == inspect.signature(method).parameters, name
         assert typing.get_type_hints(twin) == typing.get_type_hints(method), name
 
 
-@pytest.mark.parametrize(
-    ("name", "index"), [(name, index) for name, calls in CALLS.items() for index in range(len(calls))]
-)
-def test_each_request_is_a_documented_operation_with_documented_parameters(name: str, index: int) -> None:
-    requests = captured(CALLS[name][index])
-    assert len(requests) == 1
-    request = requests[0]
+REQUESTS = [(name, index, CALLS[name][index]) for name, calls in CALLS.items() for index in range(len(calls))]
+REQUESTS += [
+    (f"Reservation.{name}", index, on_a_reservation(calls[index]))
+    for name, calls in RESERVATION_CALLS.items()
+    for index in range(len(calls))
+]
+
+
+@pytest.mark.parametrize(("name", "index", "call"), REQUESTS, ids=[f"{n}-{i}" for n, i, _ in REQUESTS])
+def test_each_request_is_a_documented_operation_with_documented_parameters(
+    name: str, index: int, call: Callable[[DreamApi], object]
+) -> None:
+    requests = captured(call)
+    assert len(requests) == (2 if name.startswith("Reservation.") else 1)
+    request = requests[-1]
     template, operation, path_values = operation_for(request.method, request.url.path)
     where = f"{name}: {request.method} {template}"
     parameters = {(p["in"], p["name"].lower()): p for p in operation.get("parameters", [])}
@@ -158,9 +225,13 @@ def test_each_request_is_a_documented_operation_with_documented_parameters(name:
         assert not (declared or {}).get("required"), f"{where} leaves out the required body"
 
 
-def result_type(name: str) -> Any:
-    returned = typing.get_type_hints(getattr(DreamApi, name))["return"]
-    return typing.get_type_hints(Metered)["result"] if returned is Metered else returned
+def result_type(method: Callable[..., object]) -> Any:
+    returned = typing.get_type_hints(method)["return"]
+    if returned is Metered:
+        return typing.get_type_hints(Metered)["result"]
+    if returned is Reservation:
+        return typing.get_type_hints(ReservationState)["reserved"]
+    return returned
 
 
 def is_typed_dict(kind: Any) -> bool:
@@ -216,13 +287,30 @@ def mismatches(kind: Any, schema: dict[str, Any], where: str) -> list[str]:
     return [] if schema.get("type") == expected else [f"{where}: {kind} but {schema.get('type')}"]
 
 
-@pytest.mark.parametrize("name", sorted(CALLS))
-def test_each_result_type_is_the_documented_success_response(name: str) -> None:
-    request = captured(CALLS[name][0])[0]
+RESULTS = [(name, getattr(DreamApi, name), CALLS[name][0]) for name in sorted(CALLS)]
+RESULTS += [
+    (f"Reservation.{name}", getattr(Reservation, name), on_a_reservation(calls[0]))
+    for name, calls in sorted(RESERVATION_CALLS.items())
+]
+
+
+@pytest.mark.parametrize(("name", "method", "call"), RESULTS, ids=[name for name, _, _ in RESULTS])
+def test_each_result_type_is_the_documented_success_response(
+    name: str, method: Callable[..., object], call: Callable[[DreamApi], object]
+) -> None:
+    request = captured(call)[-1]
     _, operation, _ = operation_for(request.method, request.url.path)
-    kind = result_type(name)
+    kind = result_type(method)
     assert is_typed_dict(kind), f"{name} returns {kind}"
     assert mismatches(kind, success_schema(operation), kind.__name__) == []
+
+
+def test_a_reservations_latest_answer_is_one_of_the_documented_ones() -> None:
+    latest = typing.get_type_hints(ReservationState)["latest"]
+    returned = {result_type(getattr(Reservation, name)) for name in RESERVATION_CALLS}
+    assert set(typing.get_args(latest)) == returned | {result_type(DreamApi.reserve)}
+    usage = typing.get_type_hints(ReservationState)["usage"]
+    assert usage is typing.get_type_hints(result_type(DreamApi.reserve))["usage"]
 
 
 def test_the_errors_read_what_the_error_responses_document() -> None:
@@ -239,6 +327,29 @@ def test_the_errors_read_what_the_error_responses_document() -> None:
     assert set(read) <= set(properties) and None not in read.values()
     for status in ("429", "503"):
         assert status in DOCUMENT["paths"]["/api/data"]["post"]["responses"]
+
+
+def test_a_refused_reservation_and_a_finished_one_read_what_their_answers_document() -> None:
+    responses = DOCUMENT["paths"]["/api/reservations"]["post"]["responses"]
+    properties = responses["403"]["content"]["application/json"]["schema"]["properties"]
+    assert properties["error"] == {"const": TIER_LIMIT_REACHED}
+    body = {"error": TIER_LIMIT_REACHED, "message": "m", "count": 0, "limit": 3, "plan": "free"}
+    refused = QuotaExceeded("m", status=403, body={**body, "held": 2, "available": 1})
+    assert {"held", "available"} <= set(properties) and (refused.held, refused.available) == (2, 1)
+    for path in ("/api/reservations/{reservationId}/settle", "/api/reservations/{reservationId}/release"):
+        answers = DOCUMENT["paths"][path]["post"]["responses"]
+        assert "reservation_settled" in answers["409"]["description"] and "404" in answers
+    shown = {key: value for key, value in reservation_body("expired").items() if key != "usage"}
+    answer = httpx.Response(
+        409,
+        json={"error": "reservation_expired", "message": "m", "reservation": shown},
+        request=httpx.Request("POST", "https://api.example.test/api/reservations/x/settle"),
+    )
+    finished = error_from_response(answer)
+    assert isinstance(finished, ReservationFinished) and finished.status == 409
+    assert (finished.reservation_status, finished.reservation) == ("expired", shown)
+    schema = DOCUMENT["paths"]["/api/reservations/{reservationId}"]["get"]["responses"]["200"]
+    assert jsonschema_rs.validator_for(schema["content"]["application/json"]["schema"]).is_valid(shown)
 
 
 # --- retries --------------------------------------------------------------------------------
@@ -287,3 +398,98 @@ def test_a_metered_call_keeps_one_idempotency_key_across_its_attempts() -> None:
             client.meter(USER)
     assert len(keys) == 3 and len(set(keys)) == 1 and keys[0].startswith("sdk_")
     assert failed.value.attempts == 3 and isinstance(failed.value.__cause__, httpx.RemoteProtocolError)
+
+
+def test_a_reservation_keeps_one_idempotency_key_and_a_settle_is_retried_after_no_answer() -> None:
+    sent: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        if len(sent) == 1:  # nothing changed: try again (at once)
+            body = {"error": "meter_unavailable", "message": "not counted"}
+            return httpx.Response(503, json=body, headers={"retry-after": "0"})
+        if len(sent) == 3:  # perhaps settled: settling again with the same units answers the same
+            raise MAYBE_SENT
+        if request.url.path.endswith("/settle"):
+            return httpx.Response(200, json=reservation_body("settled", reservedUnits=5, shortfall=0))
+        return httpx.Response(201, json=reservation_body())
+
+    with httpx.Client(transport=httpx.MockTransport(answer)) as http:
+        client = DreamApi("dream_live_x", base_url="https://api.example.test", http_client=http)
+        reservation = client.reserve(USER, 5, plan="pro")
+        assert reservation.settle(3)["units"] == 5 and reservation.status == "settled"
+    keys = [request.headers.get("idempotency-key") for request in sent]
+    assert keys[0] == keys[1] == reservation.idempotency_key and keys[0].startswith("sdk_")
+    assert keys[2:] == [None, None]  # a settle is the same however often it is sent
+    assert [request.url.path for request in sent[2:]] == [f"/api/reservations/{RESERVATION_ID}/settle"] * 2
+    assert all(request.headers["x-user-plan"] == "pro" for request in sent)
+
+
+# --- leaving a reservation's block ---------------------------------------------------------
+
+
+def leaving(release: httpx.Response | Exception) -> tuple[DreamApi, list[str]]:
+    """A client whose reserve holds and whose release answers `release` (or fails with it)."""
+    paths: list[str] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        paths.append(request.url.path.rsplit("/", 1)[-1])
+        if request.url.path == "/api/reservations":
+            return httpx.Response(201, json=reservation_body())
+        if isinstance(release, Exception):
+            raise release
+        return release
+
+    http = httpx.Client(transport=httpx.MockTransport(answer))
+    client = DreamApi("dream_live_x", base_url="https://api.example.test", http_client=http, max_retries=0)
+    return client, paths
+
+
+def test_a_block_that_raises_releases_and_a_failing_release_does_not_hide_its_error() -> None:
+    client, paths = leaving(httpx.Response(200, json=reservation_body("released")))
+    with pytest.raises(LookupError), client.reserve(USER, 5) as reservation:
+        raise LookupError("the work failed")
+    assert paths == ["reservations", "release"] and reservation.status == "released"
+
+    client, paths = leaving(httpx.ConnectError("refused"))
+    with pytest.raises(LookupError), client.reserve(USER, 5):
+        raise LookupError("the work failed")
+    assert paths == ["reservations", "release"]
+
+
+def test_a_block_left_without_a_settle_releases_and_raises_when_that_fails() -> None:
+    client, paths = leaving(httpx.ConnectError("refused"))
+    with pytest.raises(ConnectionFailed), client.reserve(USER, 5):
+        pass
+    client, paths = leaving(httpx.Response(503, json={"error": "meter_unavailable", "message": "m"}))
+    with pytest.raises(MeterUnavailable), client.reserve(USER, 5):
+        pass
+    expired = {key: value for key, value in reservation_body("expired").items() if key != "usage"}
+    gone = {"error": "reservation_expired", "message": "m", "reservation": expired}
+    client, paths = leaving(httpx.Response(409, json=gone))
+    with client.reserve(USER, 5) as reservation:
+        pass  # expired meanwhile: it holds nothing, as a release would have made it
+    assert paths == ["reservations", "release"] and reservation.status == "expired"
+
+
+async def test_the_async_reservation_is_awaited_or_entered_and_released_alike() -> None:
+    paths: list[str] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        paths.append(request.url.path.rsplit("/", 1)[-1])
+        if request.url.path == "/api/reservations":
+            return httpx.Response(201, json=reservation_body())
+        return httpx.Response(200, json=reservation_body("released"))
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(answer)) as http:
+        client = AsyncDreamApi("dream_live_x", base_url="https://api.example.test", http_client=http)
+        with pytest.raises(LookupError):
+            async with client.reserve(USER, 5) as entered:
+                assert isinstance(entered, AsyncReservation) and entered.status == "held"
+                raise LookupError("the work failed")
+        assert entered.status == "released"
+        awaited = await client.reserve(USER, 5)
+        async with awaited:
+            pass
+        assert awaited.status == "released"
+    assert paths == ["reservations", "release"] * 2

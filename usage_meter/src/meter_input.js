@@ -31,7 +31,7 @@ export function invalidMeterInput(path, input) {
   if (path === "/peek") return null;
   if (path === "/meter" && (typeof input.operation !== "string" || !input.operation)) return "operation must be a string";
   if (path === "/release") return invalidHoldId(input) ?? invalidTerms(input);
-  const least = path === "/settle" ? 0 : 1; // settling 0 units counts nothing
+  const least = path === "/meter" ? 1 : 0; // settling 0 counts nothing; holding 0 counts the call alone
   if (!(Number.isSafeInteger(input.amount) && input.amount >= least)) return `amount must be an integer of at least ${least}`;
   if (path === "/settle") return invalidHoldId(input) ?? invalidTerms(input);
   if (path === "/reserve") {

@@ -7,6 +7,7 @@ import {
   errorFromAnswer,
   rateLimitInfo,
 } from "./errors.js";
+import { Reservation, holding } from "./reservation.js";
 import type {
   ApiPath,
   CreateKeyRequest,
@@ -18,6 +19,8 @@ import type {
   KeyList,
   MeterRequest,
   MeterResponse,
+  ReserveRequest,
+  ReservedResponse,
   RevokedKey,
   RollKeyRequest,
   RolledKey,
@@ -60,6 +63,20 @@ export interface MeterOptions {
 }
 
 export interface RequestOptions {
+  signal?: AbortSignal;
+}
+
+export interface ReserveOptions {
+  /** The most the work may cost (1..1,000,000): held until settled, released or expired. */
+  units: number;
+  /** How long the hold lasts unless settled or released, 1..86,400 seconds. Default 300. */
+  ttlSeconds?: number;
+  /** One of your tier names (X-User-Plan), sent again with the settle and the release. */
+  plan?: string;
+  /** Makes the reserve hold once however often it is sent (24 h). Default: one generated for this
+   * call (`sdk_…`) and reused on each of its retries. */
+  idempotencyKey?: string;
+  /** Cancels the reserve. */
   signal?: AbortSignal;
 }
 
@@ -108,7 +125,8 @@ export type Metered = MeterResponse & MeterInfo;
  * have acted on a request whose answer was lost (creating or rolling a key). */
 type RetryPolicy = "idempotent" | "unsafe";
 
-interface Call {
+/** One API call as every attempt sends it (internal: what `Reservation` sends through). */
+export interface Call {
   method: "GET" | "POST" | "PUT" | "DELETE";
   /** a path of the OpenAPI document, `{name}` placeholders filled from `params` */
   path: ApiPath;
@@ -121,7 +139,7 @@ interface Call {
   signal?: AbortSignal | undefined;
 }
 
-interface Answer<T> {
+export interface Answer<T> {
   data: T;
   headers: Headers;
 }
@@ -177,8 +195,9 @@ function parseBody(text: string): unknown {
 }
 
 /**
- * The dream-api client: meters your end users' calls on api_multi and reads their usage, credits
- * and your API keys. fetch-based, no dependencies: Node 18+, Deno, Bun, Cloudflare Workers.
+ * The dream-api client: meters your end users' calls on api_multi (or reserves units and settles
+ * what the work cost) and reads their usage, credits and your API keys. fetch-based, no
+ * dependencies: Node 18+, Deno, Bun, Cloudflare Workers.
  */
 export class DreamApi {
   readonly baseUrl: string;
@@ -234,6 +253,44 @@ export class DreamApi {
       rateLimit: rateLimitInfo(answer.headers),
       requestId: answer.headers.get("x-request-id") ?? undefined,
     };
+  }
+
+  /**
+   * Holds `units` of an end user for work whose cost is known only afterwards
+   * (`POST /api/reservations`; counts one call against their rate): then `settle()` what it cost,
+   * or `release()` it; see `withReservation()`. Throws `QuotaExceeded` (403, with `held` and
+   * `available`: nothing held), `RateLimited`, `MeterUnavailable`, `BadRequest`, … Retries reuse
+   * one Idempotency-Key, so they hold once.
+   */
+  async reserve(userId: string, options: ReserveOptions): Promise<Reservation> {
+    const idempotencyKey = options.idempotencyKey ?? (await newIdempotencyKey());
+    const headers: Record<string, string> = { "x-user-id": userId, "idempotency-key": idempotencyKey };
+    if (options.plan !== undefined) headers["x-user-plan"] = options.plan;
+    const body: ReserveRequest = { units: options.units };
+    if (options.ttlSeconds !== undefined) body.ttlSeconds = options.ttlSeconds;
+    const answer = await this.#call<ReservedResponse>({
+      method: "POST",
+      path: "/api/reservations",
+      headers,
+      body,
+      retry: "idempotent",
+      signal: options.signal,
+    });
+    const send = <T>(call: Call) => this.#call<T>(call);
+    return new Reservation(send, { userId, plan: options.plan, idempotencyKey }, answer);
+  }
+
+  /**
+   * `reserve()`, then `work(reservation)`, which should `settle()` it: released when `work` throws
+   * (its error is the one thrown, even when the release fails) or returns without settling.
+   * Resolves to what `work` returned.
+   */
+  async withReservation<T>(
+    userId: string,
+    options: ReserveOptions,
+    work: (reservation: Reservation) => Promise<T>,
+  ): Promise<T> {
+    return holding(await this.reserve(userId, options), work);
   }
 
   /** An end user's usage this month, exact, counting nothing (`GET /api/usage`). */

@@ -3,6 +3,7 @@
  * (`status`, `code` = the body's `error`, `message`, `body`); a request that never got an answer
  * (after the retries) is `ConnectionFailed`.
  */
+import type { ReservationInfo } from "./types.js";
 
 /** The X-RateLimit-* headers: the end user's per-minute window. */
 export interface RateLimitInfo {
@@ -82,8 +83,8 @@ export function rateLimitInfo(headers: Headers | undefined): RateLimitInfo | und
   return { limit, remaining, reset };
 }
 
-/** 403 "Tier limit reached": the month's included units and the credits do not cover the call;
- * nothing was counted or spent. */
+/** 403 "Tier limit reached": the month's included units and the credits do not cover the call
+ * (or the reservation, beside what other reservations hold); nothing was counted, spent or held. */
 export class QuotaExceeded extends DreamApiError {
   /** units counted this month */
   readonly count: number;
@@ -93,6 +94,10 @@ export class QuotaExceeded extends DreamApiError {
   readonly plan: string;
   /** the credit balance that could not cover the call (where credits apply) */
   readonly creditsBalance: number | undefined;
+  /** units held by the end user's open reservations */
+  readonly held: number | undefined;
+  /** units left beside what is held */
+  readonly available: number | undefined;
 
   constructor(details: ErrorDetails) {
     super(details);
@@ -101,6 +106,8 @@ export class QuotaExceeded extends DreamApiError {
     const plan = field(details.body, "plan");
     this.plan = typeof plan === "string" ? plan : "";
     this.creditsBalance = intField(details.body, "creditsBalance");
+    this.held = intField(details.body, "held");
+    this.available = intField(details.body, "available");
   }
 }
 
@@ -151,7 +158,7 @@ export class MeterUnavailable extends ServiceUnavailable {}
  * `invalid_field`, `idempotency_key_reused`. */
 export class BadRequest extends DreamApiError {}
 
-/** 404, e.g. `api_key_not_found`, `platform_not_found`. */
+/** 404, e.g. `api_key_not_found`, `platform_not_found`, `reservation_not_found`. */
 export class NotFound extends DreamApiError {}
 
 /** 409, e.g. `insufficient_credits` (see `creditsBalance`), `too_many_keys`, `api_key_not_active`. */
@@ -159,6 +166,28 @@ export class Conflict extends DreamApiError {
   /** what there is, for `insufficient_credits` */
   get creditsBalance(): number | undefined {
     return intField(this.body, "creditsBalance");
+  }
+}
+
+const RESERVATION_FINISHED = new Set([
+  "reservation_settled",
+  "reservation_released",
+  "reservation_expired",
+]);
+
+/** 409 `reservation_settled` (settled already, with other units), `reservation_released` or
+ * `reservation_expired`: the reservation holds nothing any more and nothing changed. */
+export class ReservationFinished extends Conflict {
+  /** the reservation as it stands */
+  readonly reservation: ReservationInfo | undefined;
+  /** its status: `settled`, `released` or `expired` */
+  readonly reservationStatus: string;
+
+  constructor(details: ErrorDetails) {
+    super(details);
+    const shown = field(details.body, "reservation");
+    this.reservation = shown !== null && typeof shown === "object" ? (shown as ReservationInfo) : undefined;
+    this.reservationStatus = this.reservation?.status ?? details.code.replace(/^reservation_/, "");
   }
 }
 
@@ -200,6 +229,7 @@ export function errorFromAnswer(status: number, body: unknown, headers: Headers)
   if (status === 502 || status === 503) return new ServiceUnavailable(details);
   if (status === 400 || status === 413 || status === 422) return new BadRequest(details);
   if (status === 404) return new NotFound(details);
+  if (status === 409 && RESERVATION_FINISHED.has(code)) return new ReservationFinished(details);
   if (status === 409) return new Conflict(details);
   return new DreamApiError(details);
 }

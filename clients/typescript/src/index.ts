@@ -9,6 +9,7 @@ export {
   type MeterOptions,
   type Metered,
   type RequestOptions,
+  type ReserveOptions,
   type RollKeyOptions,
   type UsageOptions,
 } from "./client.js";
@@ -22,7 +23,16 @@ export {
   NotFound,
   QuotaExceeded,
   RateLimited,
+  ReservationFinished,
   ServiceUnavailable,
   type RateLimitInfo,
 } from "./errors.js";
+export { Reservation } from "./reservation.js";
 export type * from "./types.js";
+export {
+  GATEWAY_TOLERANCE_SECONDS,
+  InvalidGatewaySignature,
+  verifyGatewayRequest,
+  type GatewayCaller,
+  type GatewayRequest,
+} from "./gateway.js";

@@ -57,5 +57,22 @@ export type RollKeyRequest = RequestBody<"/api/developer/keys/{keyId}/roll", "po
 export type RolledKey = Answer<"/api/developer/keys/{keyId}/roll", "post", 201>;
 /** `DELETE /api/developer/keys/{keyId}`: the key, revoked. */
 export type RevokedKey = Answer<"/api/developer/keys/{keyId}", "delete", 200>;
+/** `POST /api/reservations` request body. */
+export type ReserveRequest = RequestBody<"/api/reservations", "post">;
+/** `POST /api/reservations` 201: the reservation, held, and the usage after it. */
+export type ReservedResponse = Answer<"/api/reservations", "post", 201>;
+/** `POST /api/reservations` 403: not that many units available beside what is held. */
+export type ReservationRefusedBody = Answer<"/api/reservations", "post", 403>;
+/** `POST /api/reservations/{reservationId}/settle` request body. */
+export type SettleRequest = RequestBody<"/api/reservations/{reservationId}/settle", "post">;
+/** `POST /api/reservations/{reservationId}/settle` 200: `units` is what was counted. */
+export type SettledResponse = Answer<"/api/reservations/{reservationId}/settle", "post", 200>;
+/** `POST /api/reservations/{reservationId}/release` 200: the reservation, released. */
+export type ReleasedResponse = Answer<"/api/reservations/{reservationId}/release", "post", 200>;
+/** `GET /api/reservations/{reservationId}`: a reservation as it stands. */
+export type ReservationInfo = Answer<"/api/reservations/{reservationId}", "get", 200>;
+export type ReservationStatus = ReservationInfo["status"];
+/** The usage after a reserve, settle or release: `held` is always there. */
+export type ReservationUsage = ReservedResponse["usage"];
 /** Every error answer: `{"error": code, "message": text}` (some add fields). */
 export type ErrorBody = Answer<"/api/data", "post", "default">;

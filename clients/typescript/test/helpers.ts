@@ -29,22 +29,25 @@ export function client(options: DreamApiOptions = {}): DreamApi {
   return new DreamApi({ apiKey: API_KEY, baseUrl: BASE_URL, ...options });
 }
 
-/** A TCP proxy to `target`. The first connection's request is forwarded, but once the upstream
- * starts answering, the client's socket is destroyed without a byte of the answer: the call was
- * counted, and the client saw a dropped connection. Later connections are relayed both ways. */
+/** A TCP proxy to `target`. The first answer is not passed on: once the upstream starts
+ * answering, the client's socket is destroyed without a byte of it (the call was counted, and the
+ * client saw a dropped connection); `dropNext()` does that again to the next answer, on whichever
+ * connection it comes. Everything else is relayed both ways. */
 export async function droppingProxy(target: string): Promise<{
   url: string;
   connections: () => number;
   dropped: () => boolean;
+  drops: () => number;
+  dropNext: () => void;
   close: () => Promise<void>;
 }> {
   const upstreamUrl = new URL(target);
   const sockets = new Set<net.Socket>();
   let connections = 0;
-  let dropped = false;
+  let armed = 1;
+  let drops = 0;
   const server = net.createServer((downstream) => {
     connections += 1;
-    const dropThisOne = connections === 1;
     const upstream = net.connect(Number(upstreamUrl.port), upstreamUrl.hostname);
     for (const socket of [downstream, upstream]) {
       sockets.add(socket);
@@ -54,22 +57,27 @@ export async function droppingProxy(target: string): Promise<{
     downstream.on("close", () => upstream.destroy());
     upstream.on("close", () => downstream.destroy());
     downstream.pipe(upstream);
-    if (dropThisOne) {
-      upstream.once("data", () => {
-        dropped = true;
+    upstream.on("data", (chunk: Buffer) => {
+      if (armed > 0) {
+        armed -= 1;
+        drops += 1;
         downstream.destroy();
         upstream.destroy();
-      });
-    } else {
-      upstream.pipe(downstream);
-    }
+      } else {
+        downstream.write(chunk);
+      }
+    });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
     connections: () => connections,
-    dropped: () => dropped,
+    dropped: () => drops > 0,
+    drops: () => drops,
+    dropNext: () => {
+      armed += 1;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         for (const socket of sockets) socket.destroy();

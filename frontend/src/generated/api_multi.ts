@@ -448,6 +448,76 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/developer/users/{userId}/keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One end user's keys, newest first (never a key itself) */
+        get: operations["get_api_developer_users_userId_keys"];
+        put?: never;
+        /** Create a key of one of your end users (shown this once): it calls the gateway, /api/data, /api/usage and /api/reservations as that end user, without X-User-Id */
+        post: operations["post_api_developer_users_userId_keys"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/developer/users/{userId}/keys/{keyId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke one of an end user's keys: refused at once here, everywhere within 60 s */
+        delete: operations["delete_api_developer_users_userId_keys_keyId"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An end user's own keys (session token) */
+        get: operations["get_api_keys"];
+        put?: never;
+        /** An end user creates a key of their own (session token; shown this once) */
+        post: operations["post_api_keys"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/keys/{keyId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** An end user revokes one of their keys (session token) */
+        delete: operations["delete_api_keys_keyId"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/internal/scheduled": {
         parameters: {
             query?: never;
@@ -563,6 +633,42 @@ export interface paths {
         /** Set the usage thresholds (percent of a tier's monthly units; default [80, 100]) and the credit balance below which credits.low is sent */
         put: operations["put_api_developer_alerts"];
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/developer/gateway": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your gateway config with header values masked */
+        get: operations["get_api_developer_gateway"];
+        /** Configure your gateway: upstream (https, public), secret headers it adds (stored encrypted, never shown again), routes and their units. A bad config is a 400 listing every problem; the old one stays. The first config answers with the signing secret, once */
+        put: operations["put_api_developer_gateway"];
+        post?: never;
+        /** Stop the gateway (forgets the config and its secrets) */
+        delete: operations["delete_api_developer_gateway"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/developer/gateway/signing-secret/roll": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A new signing secret (shown once); the gateway signs with it from now on */
+        post: operations["post_api_developer_gateway_signing_secret_roll"];
         delete?: never;
         options?: never;
         head?: never;
@@ -702,6 +808,10 @@ export interface operations {
                         limit: number;
                         plan: string;
                         creditsBalance?: number;
+                        /** @description units held by open reservations (when any) */
+                        held?: number;
+                        /** @description units left beside what is held */
+                        available?: number;
                     };
                 };
             };
@@ -915,7 +1025,7 @@ export interface operations {
                         limit: number;
                         plan: string;
                         creditsBalance?: number;
-                        /** @description units held by open reservations */
+                        /** @description units held by open reservations (when any) */
                         held: number;
                         /** @description units left beside what is held */
                         available?: number;
@@ -1143,6 +1253,20 @@ export interface operations {
                     "application/json": {
                         error: string;
                         message: string;
+                        reservation: {
+                            id: string;
+                            userId?: string;
+                            platformId?: string;
+                            /** @description units held (the most the work may cost) */
+                            units: number;
+                            /** @enum {unknown} */
+                            status: "held" | "settled" | "released" | "expired";
+                            expiresAt: string;
+                            createdAt: string;
+                            finishedAt?: string;
+                            settledUnits?: number;
+                            shortfall?: number;
+                        };
                     };
                 };
             };
@@ -1246,6 +1370,20 @@ export interface operations {
                     "application/json": {
                         error: string;
                         message: string;
+                        reservation: {
+                            id: string;
+                            userId?: string;
+                            platformId?: string;
+                            /** @description units held (the most the work may cost) */
+                            units: number;
+                            /** @enum {unknown} */
+                            status: "held" | "settled" | "released" | "expired";
+                            expiresAt: string;
+                            createdAt: string;
+                            finishedAt?: string;
+                            settledUnits?: number;
+                            shortfall?: number;
+                        };
                     };
                 };
             };
@@ -2466,7 +2604,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description An API key of your platform (its id, never the key) */
+                /** @description A key's id (never the key) */
                 keyId: string;
             };
             cookie?: never;
@@ -2535,7 +2673,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description An API key of your platform (its id, never the key) */
+                /** @description A key's id (never the key) */
                 keyId: string;
             };
             cookie?: never;
@@ -2599,6 +2737,426 @@ export interface operations {
             };
             /** @description The key is revoked, expired or rolled already */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The key store did not answer; nothing changed; retry (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Any error: JSON {error, message} with the status that says what is wrong */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                    };
+                };
+            };
+        };
+    };
+    get_api_developer_users_userId_keys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The end user's id in your system */
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Keys */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        platformId: string;
+                        userId: string;
+                        keys: {
+                            id: string;
+                            name: string;
+                            prefix: string;
+                            createdAt: string;
+                            expiresAt: string | null;
+                            lastUsedAt: string | null;
+                            revokedAt: string | null;
+                            rolledFrom?: string | null;
+                            rolledTo?: string | null;
+                        }[];
+                        maxActiveKeys: number;
+                    };
+                };
+            };
+            /** @description The key store did not answer; nothing changed; retry (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Any error: JSON {error, message} with the status that says what is wrong */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                    };
+                };
+            };
+        };
+    };
+    post_api_developer_users_userId_keys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The end user's id in your system */
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    name?: string;
+                    /** Format: date-time */
+                    expiresAt?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        name: string;
+                        prefix: string;
+                        createdAt: string;
+                        expiresAt: string | null;
+                        lastUsedAt: string | null;
+                        revokedAt: string | null;
+                        rolledFrom?: string | null;
+                        rolledTo?: string | null;
+                        apiKey: string;
+                        warning?: string;
+                        platformId: string;
+                        userId: string;
+                    };
+                };
+            };
+            /** @description The end user has 10 active keys already */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The key store did not answer; nothing changed; retry (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Any error: JSON {error, message} with the status that says what is wrong */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                    };
+                };
+            };
+        };
+    };
+    delete_api_developer_users_userId_keys_keyId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The end user's id in your system */
+                userId: string;
+                /** @description A key's id (never the key) */
+                keyId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        name: string;
+                        prefix: string;
+                        createdAt: string;
+                        expiresAt: string | null;
+                        lastUsedAt: string | null;
+                        revokedAt: string | null;
+                        rolledFrom?: string | null;
+                        rolledTo?: string | null;
+                    };
+                };
+            };
+            /** @description No such key of this end user */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The key store did not answer; nothing changed; retry (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Any error: JSON {error, message} with the status that says what is wrong */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                    };
+                };
+            };
+        };
+    };
+    get_api_keys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Keys */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        platformId: string;
+                        userId: string;
+                        keys: {
+                            id: string;
+                            name: string;
+                            prefix: string;
+                            createdAt: string;
+                            expiresAt: string | null;
+                            lastUsedAt: string | null;
+                            revokedAt: string | null;
+                            rolledFrom?: string | null;
+                            rolledTo?: string | null;
+                        }[];
+                        maxActiveKeys: number;
+                    };
+                };
+            };
+            /** @description The key store did not answer; nothing changed; retry (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Any error: JSON {error, message} with the status that says what is wrong */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                    };
+                };
+            };
+        };
+    };
+    post_api_keys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    name?: string;
+                    /** Format: date-time */
+                    expiresAt?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        name: string;
+                        prefix: string;
+                        createdAt: string;
+                        expiresAt: string | null;
+                        lastUsedAt: string | null;
+                        revokedAt: string | null;
+                        rolledFrom?: string | null;
+                        rolledTo?: string | null;
+                        apiKey: string;
+                        warning?: string;
+                        platformId: string;
+                        userId: string;
+                    };
+                };
+            };
+            /** @description The end user has 10 active keys already */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                    };
+                };
+            };
+            /** @description The key store did not answer; nothing changed; retry (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Any error: JSON {error, message} with the status that says what is wrong */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                    };
+                };
+            };
+        };
+    };
+    delete_api_keys_keyId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A key's id (never the key) */
+                keyId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        name: string;
+                        prefix: string;
+                        createdAt: string;
+                        expiresAt: string | null;
+                        lastUsedAt: string | null;
+                        revokedAt: string | null;
+                        rolledFrom?: string | null;
+                        rolledTo?: string | null;
+                    };
+                };
+            };
+            /** @description No such key of this end user */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3154,6 +3712,323 @@ export interface operations {
                         platformId: string;
                         usageThresholds: number[];
                         creditsBelow: number | null;
+                    };
+                };
+            };
+            /** @description Any error: JSON {error, message} with the status that says what is wrong */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                    };
+                };
+            };
+        };
+    };
+    get_api_developer_gateway: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The config */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        platformId: string;
+                        gatewayUrl: string;
+                        upstream: string;
+                        /** @description names only: values are shown as ******** */
+                        upstreamHeaders: {
+                            [key: string]: string;
+                        };
+                        routes: {
+                            /** @enum {unknown} */
+                            method?: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+                            path: string;
+                            /** @enum {unknown} */
+                            kind?: "http" | "openai" | "anthropic";
+                            /** @description {fixed} | {responseHeader, max} | {jsonPointer, max} */
+                            units?: {
+                                fixed?: number;
+                                responseHeader?: string;
+                                jsonPointer?: string;
+                                max?: number;
+                            };
+                            models?: Record<string, never>;
+                            maxOutputTokens?: number;
+                            /** @enum {unknown} */
+                            meterOn?: "success" | "any";
+                            upstream?: string;
+                            /** @description header name → value (secret) */
+                            upstreamHeaders?: {
+                                [key: string]: string;
+                            };
+                        }[];
+                        updatedAt: string;
+                        /** @description only in the answer of the first PUT */
+                        signingSecret?: string;
+                    };
+                };
+            };
+            /** @description No gateway configured yet */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Any error: JSON {error, message} with the status that says what is wrong */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                    };
+                };
+            };
+        };
+    };
+    put_api_developer_gateway: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: uri */
+                    upstream: string;
+                    /** @description header name → value (secret) */
+                    upstreamHeaders?: {
+                        [key: string]: string;
+                    };
+                    routes: {
+                        /** @enum {unknown} */
+                        method?: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+                        path: string;
+                        /** @enum {unknown} */
+                        kind?: "http" | "openai" | "anthropic";
+                        /** @description {fixed} | {responseHeader, max} | {jsonPointer, max} */
+                        units?: {
+                            fixed?: number;
+                            responseHeader?: string;
+                            jsonPointer?: string;
+                            max?: number;
+                        };
+                        models?: Record<string, never>;
+                        maxOutputTokens?: number;
+                        /** @enum {unknown} */
+                        meterOn?: "success" | "any";
+                        upstream?: string;
+                        /** @description header name → value (secret) */
+                        upstreamHeaders?: {
+                            [key: string]: string;
+                        };
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description Replaced */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        platformId: string;
+                        gatewayUrl: string;
+                        upstream: string;
+                        /** @description names only: values are shown as ******** */
+                        upstreamHeaders: {
+                            [key: string]: string;
+                        };
+                        routes: {
+                            /** @enum {unknown} */
+                            method?: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+                            path: string;
+                            /** @enum {unknown} */
+                            kind?: "http" | "openai" | "anthropic";
+                            /** @description {fixed} | {responseHeader, max} | {jsonPointer, max} */
+                            units?: {
+                                fixed?: number;
+                                responseHeader?: string;
+                                jsonPointer?: string;
+                                max?: number;
+                            };
+                            models?: Record<string, never>;
+                            maxOutputTokens?: number;
+                            /** @enum {unknown} */
+                            meterOn?: "success" | "any";
+                            upstream?: string;
+                            /** @description header name → value (secret) */
+                            upstreamHeaders?: {
+                                [key: string]: string;
+                            };
+                        }[];
+                        updatedAt: string;
+                        /** @description only in the answer of the first PUT */
+                        signingSecret?: string;
+                    };
+                };
+            };
+            /** @description Stored (first time: with signingSecret) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        platformId: string;
+                        gatewayUrl: string;
+                        upstream: string;
+                        /** @description names only: values are shown as ******** */
+                        upstreamHeaders: {
+                            [key: string]: string;
+                        };
+                        routes: {
+                            /** @enum {unknown} */
+                            method?: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+                            path: string;
+                            /** @enum {unknown} */
+                            kind?: "http" | "openai" | "anthropic";
+                            /** @description {fixed} | {responseHeader, max} | {jsonPointer, max} */
+                            units?: {
+                                fixed?: number;
+                                responseHeader?: string;
+                                jsonPointer?: string;
+                                max?: number;
+                            };
+                            models?: Record<string, never>;
+                            maxOutputTokens?: number;
+                            /** @enum {unknown} */
+                            meterOn?: "success" | "any";
+                            upstream?: string;
+                            /** @description header name → value (secret) */
+                            upstreamHeaders?: {
+                                [key: string]: string;
+                            };
+                        }[];
+                        updatedAt: string;
+                        /** @description only in the answer of the first PUT */
+                        signingSecret?: string;
+                    };
+                };
+            };
+            /** @description Every problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        error: "invalid_gateway_config";
+                        message: string;
+                        problems: string[];
+                    };
+                };
+            };
+            /** @description Any error: JSON {error, message} with the status that says what is wrong */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                    };
+                };
+            };
+        };
+    };
+    delete_api_developer_gateway: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        platformId: string;
+                        deleted: boolean;
+                    };
+                };
+            };
+            /** @description Any error: JSON {error, message} with the status that says what is wrong */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                    };
+                };
+            };
+        };
+    };
+    post_api_developer_gateway_signing_secret_roll: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Rolled */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        platformId: string;
+                        signingSecret: string;
+                    };
+                };
+            };
+            /** @description No gateway configured yet */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
                     };
                 };
             };

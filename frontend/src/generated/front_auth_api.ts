@@ -277,6 +277,10 @@ export interface operations {
                         limit: number;
                         plan: string;
                         creditsBalance?: number;
+                        /** @description units held by open reservations (when any) */
+                        held?: number;
+                        /** @description units left beside what is held */
+                        available?: number;
                     };
                 };
             };

@@ -3,8 +3,10 @@ to retry, and how answers become results or exceptions. No I/O here."""
 
 from __future__ import annotations
 
+import logging
 import os
 import random
+import typing
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -15,8 +17,17 @@ from urllib.parse import quote
 import httpx
 
 from ._version import __version__
-from .errors import DreamApiError
-from .models import Metered, MeterResult, RateLimit
+from .errors import DreamApiError, ReservationFinished
+from .models import (
+    Metered,
+    MeterResult,
+    RateLimit,
+    ReservationInfo,
+    ReservationResult,
+    ReservationStatus,
+    ReservationUsage,
+    SettleResult,
+)
 
 # api_multi as `make dev` runs it; a deployment's own URL comes from base_url or DREAMAPI_BASE_URL
 DEFAULT_BASE_URL = "http://127.0.0.1:8787"
@@ -24,6 +35,9 @@ DEFAULT_TIMEOUT = 10.0  # seconds, per attempt
 DEFAULT_MAX_RETRIES = 2
 DEFAULT_MAX_RETRY_AFTER = 2.0  # the longest Retry-After (seconds) the client waits out itself
 USER_AGENT = f"dreamapi-client-python/{__version__}"
+STATUSES: tuple[ReservationStatus, ...] = typing.get_args(ReservationStatus)
+
+logger = logging.getLogger("dreamapi_client")
 
 # Transport errors after which the request certainly never reached the server.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
@@ -165,6 +179,36 @@ def meter(user_id: str, units: int, plan: str | None, idempotency_key: str | Non
     )
 
 
+def reserve(
+    user_id: str, units: int, ttl_seconds: int | None, plan: str | None, idempotency_key: str | None
+) -> Call:
+    body = {"units": _whole_number("units", units)}
+    if ttl_seconds is not None:
+        body["ttlSeconds"] = _whole_number("ttl_seconds", ttl_seconds)
+    return Call(
+        "POST",
+        "/api/reservations",
+        headers=_user_headers(user_id, plan),
+        json=body,
+        idempotency_key=idempotency_key or new_idempotency_key(),
+    )
+
+
+def settle(user_id: str, plan: str | None, reservation_id: str, units: int) -> Call:
+    body = {"units": _whole_number("units", units)}
+    path = f"/api/reservations/{segment(reservation_id)}/settle"  # again with the same units: the same
+    return Call("POST", path, headers=_user_headers(user_id, plan), json=body)
+
+
+def release(user_id: str, plan: str | None, reservation_id: str) -> Call:
+    path = f"/api/reservations/{segment(reservation_id)}/release"  # again: the same answer
+    return Call("POST", path, headers=_user_headers(user_id, plan))
+
+
+def reservation(user_id: str, plan: str | None, reservation_id: str) -> Call:
+    return Call("GET", f"/api/reservations/{segment(reservation_id)}", headers=_user_headers(user_id, plan))
+
+
 def usage(user_id: str, plan: str | None) -> Call:
     return Call("GET", "/api/usage", headers=_user_headers(user_id, plan))
 
@@ -256,6 +300,88 @@ def metered(call: Call, response: httpx.Response) -> Metered:
         rate_limit=rate_limit_of(response.headers),
         request_id=response.headers.get("x-request-id"),
     )
+
+
+class ReservationState:
+    """What the sync and async reservation handles share: whose hold it is, what the reserve
+    answered, and what the latest answer about it said. The calls themselves are the handles'."""
+
+    id: str
+    user_id: str
+    plan: str | None
+    reserved: ReservationResult  # the reserve's answer
+    latest: ReservationResult | SettleResult | ReservationInfo  # the latest answer about it
+    usage: ReservationUsage  # the end user's usage after the latest reserve, settle or release
+    idempotency_key: str  # the reserve was sent (and any retry resent) with it
+    replayed: bool  # the reserve's answer was the one recorded for this key earlier
+    rate_limit: RateLimit | None
+    request_id: str | None
+
+    def __init__(self, user_id: str, plan: str | None, call: Call, response: httpx.Response) -> None:
+        self.reserved = reservation_answer(response)
+        self.id = self.reserved["id"]
+        self.user_id, self.plan = user_id, plan
+        self.latest, self.usage = self.reserved, self.reserved["usage"]
+        self.idempotency_key = call.idempotency_key or ""
+        self.replayed = response.headers.get("idempotent-replayed", "").lower() == "true"
+        self.rate_limit = rate_limit_of(response.headers)
+        self.request_id = response.headers.get("x-request-id")
+
+    @property
+    def units(self) -> int:
+        """The units held: the most the work may cost."""
+        return self.reserved["units"]
+
+    @property
+    def expires_at(self) -> str:
+        return self.reserved["expiresAt"]
+
+    @property
+    def status(self) -> ReservationStatus:
+        """As the latest answer said: held, settled, released or expired."""
+        return self.latest["status"]
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.id} {self.status} {self.units} units of {self.user_id}>"
+
+    def _settle_call(self, units: int) -> Call:
+        return settle(self.user_id, self.plan, self.id, units)
+
+    def _release_call(self) -> Call:
+        return release(self.user_id, self.plan, self.id)
+
+    def _get_call(self) -> Call:
+        return reservation(self.user_id, self.plan, self.id)
+
+    def _noted(self, response: httpx.Response) -> Any:
+        """An answer about this reservation (a settle's, a release's, a read's), noted."""
+        answer = reservation_answer(response)
+        self.latest = answer
+        if isinstance(answer.get("usage"), dict):
+            self.usage = answer["usage"]
+        return answer
+
+    def _note_finished(self, error: ReservationFinished) -> None:
+        """A 409 says how the reservation stands: settled, released or expired."""
+        if error.reservation.get("id") == self.id and error.reservation.get("status") in STATUSES:
+            self.latest = typing.cast(ReservationInfo, error.reservation)
+
+    def _release_failed(self, error: DreamApiError, raised: BaseException) -> None:
+        """The release on leaving a block that raised `raised` failed: that error goes on (the hold
+        expires at `expires_at` anyway); this one is logged."""
+        logger.warning("releasing %s after %r failed: %s", self.id, raised, error)
+
+
+def reservation_answer(response: httpx.Response) -> Any:
+    body = decoded(response)
+    if not isinstance(body.get("id"), str) or body.get("status") not in STATUSES:
+        raise DreamApiError(
+            f"expected a reservation from {response.request.method} {response.request.url.path}",
+            status=response.status_code,
+            code="malformed_response",
+            headers=response.headers,
+        )
+    return body
 
 
 def rate_limit_of(headers: Mapping[str, str]) -> RateLimit | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable, Callable, Coroutine, Generator
 from datetime import datetime
 from types import TracebackType
 from typing import Any
@@ -11,8 +12,14 @@ from typing import Any
 import httpx
 
 from . import _core
-from ._core import DEFAULT_MAX_RETRIES, DEFAULT_MAX_RETRY_AFTER, DEFAULT_TIMEOUT, Call
-from .errors import ConnectionFailed, error_from_response, retry_after_seconds
+from ._core import DEFAULT_MAX_RETRIES, DEFAULT_MAX_RETRY_AFTER, DEFAULT_TIMEOUT, Call, ReservationState
+from .errors import (
+    ConnectionFailed,
+    DreamApiError,
+    ReservationFinished,
+    error_from_response,
+    retry_after_seconds,
+)
 from .models import (
     ApiKey,
     ApiKeyList,
@@ -24,7 +31,10 @@ from .models import (
     EndUsersPage,
     Metered,
     MeterResult,
+    ReservationInfo,
+    ReservationResult,
     RolledApiKey,
+    SettleResult,
     Tiers,
     UsageReport,
 )
@@ -34,8 +44,9 @@ class DreamApi:
     """A client for the dream-api metering API (api_multi), authenticated with your API key.
 
     `max_retries` more attempts are made after a failure worth retrying (see `RetryPolicy` in
-    `dreamapi_client._core`); a metered call and a credit grant keep one Idempotency-Key across
-    them, so a retry never counts twice. `timeout` is per attempt. Thread-safe; reuse one client.
+    `dreamapi_client._core`); a metered call, a reservation and a credit grant keep one
+    Idempotency-Key across them, so a retry never counts (or holds) twice. `timeout` is per
+    attempt. Thread-safe; reuse one client.
     """
 
     def __init__(
@@ -115,6 +126,24 @@ class DreamApi:
         """`meter()`, plus what the headers said: replayed, the rate-limit window, the request id."""
         call = _core.meter(user_id, units, plan, idempotency_key)
         return _core.metered(call, self._send(call))
+
+    def reserve(
+        self,
+        user_id: str,
+        units: int,
+        *,
+        ttl_seconds: int | None = None,
+        plan: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> Reservation:
+        """Hold `units` of `user_id` for work whose cost is known only afterwards (POST
+        /api/reservations; counts one call against the rate), for `ttl_seconds` (default 300).
+        Then `settle(cost)` or `release()` the `Reservation`; as a context manager it is
+        released when the block raises or ends without a settle. Raises `QuotaExceeded` (403, with
+        `held` and `available`: nothing held), `RateLimited`, `MeterUnavailable`, `BadRequest`.
+        Retries reuse one Idempotency-Key (yours or one made up), so they hold once."""
+        call = _core.reserve(user_id, units, ttl_seconds, plan, idempotency_key)
+        return Reservation(self._send, user_id, plan, call, self._send(call))
 
     def usage(self, user_id: str, *, plan: str | None = None) -> UsageReport:
         """`user_id`'s usage this month, exact, counting nothing (GET /api/usage)."""
@@ -270,6 +299,23 @@ class AsyncDreamApi:
         call = _core.meter(user_id, units, plan, idempotency_key)
         return _core.metered(call, await self._send(call))
 
+    def reserve(
+        self,
+        user_id: str,
+        units: int,
+        *,
+        ttl_seconds: int | None = None,
+        plan: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> PendingReservation:
+        """See `DreamApi.reserve`: `r = await dream.reserve(…)`, or `async with dream.reserve(…)
+        as r:` (released on leaving the block without a settle)."""
+        call = _core.reserve(user_id, units, ttl_seconds, plan, idempotency_key)
+        return PendingReservation(self._reserve(user_id, plan, call))
+
+    async def _reserve(self, user_id: str, plan: str | None, call: Call) -> AsyncReservation:
+        return AsyncReservation(self._send, user_id, plan, call, await self._send(call))
+
     async def usage(self, user_id: str, *, plan: str | None = None) -> UsageReport:
         """See `DreamApi.usage`."""
         result: UsageReport = await self._json(_core.usage(user_id, plan))
@@ -340,3 +386,142 @@ class AsyncDreamApi:
         """See `DreamApi.end_user`."""
         result: EndUserDetail = await self._json(_core.end_user(user_id))
         return result
+
+
+# --- reservations ---------------------------------------------------------------------------
+
+
+class Reservation(ReservationState):
+    """Units held for an end user by `DreamApi.reserve`: do the work, then `settle()` what it
+    cost, or `release()` it. Used as a context manager, it is released when the block raises or
+    ends without a settle (a failing release then never hides the block's own exception)."""
+
+    def __init__(
+        self,
+        send: Callable[[Call], httpx.Response],
+        user_id: str,
+        plan: str | None,
+        call: Call,
+        response: httpx.Response,
+    ) -> None:
+        super().__init__(user_id, plan, call, response)
+        self._send = send
+
+    def settle(self, units: int) -> SettleResult:
+        """Count `units` (what the work cost; 0 counts nothing) as one metered call and free the
+        rest. The same units again answers the same and counts once; other units, or a released or
+        expired reservation, raise `ReservationFinished`. Units beyond the hold are counted only as
+        far as what is free covers (`shortfall`: the rest)."""
+        result: SettleResult = self._step(self._settle_call(units))
+        return result
+
+    def release(self) -> ReservationResult:
+        """Free the whole hold, counting nothing (again: the same answer); `ReservationFinished`
+        when it was settled or expired."""
+        result: ReservationResult = self._step(self._release_call())
+        return result
+
+    def refresh(self) -> ReservationInfo:
+        """The reservation as it stands (GET /api/reservations/{id}); `status` follows it."""
+        result: ReservationInfo = self._step(self._get_call())
+        return result
+
+    def _step(self, call: Call) -> Any:
+        try:
+            return self._noted(self._send(call))
+        except ReservationFinished as finished:
+            self._note_finished(finished)
+            raise
+
+    def __enter__(self) -> Reservation:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self.status != "held":
+            return
+        try:
+            self.release()
+        except ReservationFinished:
+            pass  # it holds nothing any more, which is what the release was for
+        except DreamApiError as failed:
+            if error is None:
+                raise
+            self._release_failed(failed, error)
+
+
+class AsyncReservation(ReservationState):
+    """`Reservation` for asyncio: the same methods, awaited; `async with` releases likewise."""
+
+    def __init__(
+        self,
+        send: Callable[[Call], Awaitable[httpx.Response]],
+        user_id: str,
+        plan: str | None,
+        call: Call,
+        response: httpx.Response,
+    ) -> None:
+        super().__init__(user_id, plan, call, response)
+        self._send = send
+
+    async def settle(self, units: int) -> SettleResult:
+        """See `Reservation.settle`."""
+        result: SettleResult = await self._step(self._settle_call(units))
+        return result
+
+    async def release(self) -> ReservationResult:
+        """See `Reservation.release`."""
+        result: ReservationResult = await self._step(self._release_call())
+        return result
+
+    async def refresh(self) -> ReservationInfo:
+        """See `Reservation.refresh`."""
+        result: ReservationInfo = await self._step(self._get_call())
+        return result
+
+    async def _step(self, call: Call) -> Any:
+        try:
+            return self._noted(await self._send(call))
+        except ReservationFinished as finished:
+            self._note_finished(finished)
+            raise
+
+    async def __aenter__(self) -> AsyncReservation:
+        return self
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self.status != "held":
+            return
+        try:
+            await self.release()
+        except ReservationFinished:
+            pass  # it holds nothing any more, which is what the release was for
+        except DreamApiError as failed:
+            if error is None:
+                raise
+            self._release_failed(failed, error)
+
+
+class PendingReservation:
+    """What `AsyncDreamApi.reserve()` returns: `await` it for the `AsyncReservation`, or use it
+    as `async with dream.reserve(…) as r:` (released on leaving the block without a settle)."""
+
+    def __init__(self, reserving: Coroutine[Any, Any, AsyncReservation]) -> None:
+        self._reserving = reserving
+        self._reservation: AsyncReservation | None = None
+
+    def __await__(self) -> Generator[Any, None, AsyncReservation]:
+        return self._reserving.__await__()
+
+    async def __aenter__(self) -> AsyncReservation:
+        self._reservation = await self._reserving
+        return self._reservation
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self._reservation is not None:
+            await self._reservation.__aexit__(kind, error, tb)

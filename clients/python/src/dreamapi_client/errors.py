@@ -66,7 +66,8 @@ class Forbidden(DreamApiError):
 
 class QuotaExceeded(Forbidden):
     """403 "Tier limit reached": the month's included units and the credits cannot cover the
-    call; nothing was counted or spent."""
+    call (or the reservation, beside what other reservations hold); nothing was counted, spent
+    or held."""
 
     def __init__(self, message: str, **kwargs: Any) -> None:
         super().__init__(message, **kwargs)
@@ -74,14 +75,32 @@ class QuotaExceeded(Forbidden):
         self.limit: int | None = _integer(self.body.get("limit"))
         self.plan: str | None = self.body.get("plan") if isinstance(self.body.get("plan"), str) else None
         self.credits_balance: int | None = _integer(self.body.get("creditsBalance"))
+        self.held: int | None = _integer(self.body.get("held"))  # by open reservations
+        self.available: int | None = _integer(self.body.get("available"))  # beside what is held
 
 
 class NotFound(DreamApiError):
-    """404: e.g. `platform_not_found`, `api_key_not_found`."""
+    """404: e.g. `platform_not_found`, `api_key_not_found`, `reservation_not_found`."""
 
 
 class Conflict(DreamApiError):
-    """409: e.g. `insufficient_credits`, `too_many_keys`, `api_key_not_active`."""
+    """409: e.g. `insufficient_credits`, `too_many_keys`, `api_key_not_active`; the reservations'
+    409s are `ReservationFinished`."""
+
+
+class ReservationFinished(Conflict):
+    """409 `reservation_settled` (settled already, with other units), `reservation_released` or
+    `reservation_expired`: the reservation holds nothing any more and nothing changed.
+    `reservation` is the reservation as it stands; `reservation_status` its status."""
+
+    def __init__(self, message: str, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        shown = self.body.get("reservation")
+        self.reservation: dict[str, Any] = dict(shown) if isinstance(shown, dict) else {}
+        status = self.reservation.get("status")
+        self.reservation_status: str = (
+            status if isinstance(status, str) else (self.code or "").removeprefix("reservation_")
+        )
 
 
 class IdempotencyKeyReused(DreamApiError):
@@ -136,6 +155,7 @@ _BY_STATUS: dict[int, type[DreamApiError]] = {
     504: ServiceUnavailable,
 }
 TIER_LIMIT_REACHED = "Tier limit reached"
+RESERVATION_FINISHED = frozenset({"reservation_settled", "reservation_released", "reservation_expired"})
 
 
 def error_from_response(response: httpx.Response) -> DreamApiError:
@@ -152,6 +172,8 @@ def error_from_response(response: httpx.Response) -> DreamApiError:
     kind = _BY_STATUS.get(response.status_code, DreamApiError)
     if response.status_code == 403 and code == TIER_LIMIT_REACHED:
         kind = QuotaExceeded
+    elif response.status_code == 409 and code in RESERVATION_FINISHED:
+        kind = ReservationFinished
     elif response.status_code == 503 and code == "meter_unavailable":
         kind = MeterUnavailable
     return kind(message, status=response.status_code, code=code, body=body, headers=response.headers)

@@ -22,13 +22,24 @@ class _UsageFields(TypedDict):
     remaining: int
 
 
-class Usage(_UsageFields, total=False):
-    """An end user's usage this period, in units."""
-
-    units: int  # what this call cost (POST /api/data only)
+class _UsageExtras(TypedDict, total=False):
+    units: int  # what this call cost (POST /api/data, a settle)
     credits: int | None  # their prepaid credit balance
     overage: int  # units past the limit this period, billed as overage
+
+
+class Usage(_UsageFields, _UsageExtras, total=False):
+    """An end user's usage this period, in units."""
+
     held: int  # units held by open reservations
+
+
+class _ReservationUsageFields(_UsageFields):
+    held: int
+
+
+class ReservationUsage(_ReservationUsageFields, _UsageExtras, total=False):
+    """The usage after a reserve, settle or release: `held` is always there."""
 
 
 class _MeterResultFields(TypedDict):
@@ -88,6 +99,51 @@ class Metered:
     @property
     def usage(self) -> Usage:
         return self.result["usage"]
+
+
+# --- reservations ---------------------------------------------------------------------------
+
+ReservationStatus = Literal["held", "settled", "released", "expired"]
+
+
+class _ReservationFields(TypedDict):
+    id: str  # rsv_…
+    units: int  # held: the most the work may cost (a settle's answer: the units counted)
+    status: ReservationStatus
+    expiresAt: str
+    createdAt: str
+
+
+class _ReservationExtras(TypedDict, total=False):
+    userId: str
+    platformId: str
+    finishedAt: str  # when it was settled, released or expired
+    settledUnits: int  # settled: the units counted
+
+
+class ReservationInfo(_ReservationFields, _ReservationExtras, total=False):
+    """GET /api/reservations/{reservationId}: a reservation as it stands."""
+
+    shortfall: int  # settled: units asked for beyond what could be covered (not counted)
+
+
+class _ReservationResultFields(_ReservationFields):
+    usage: ReservationUsage
+
+
+class ReservationResult(_ReservationResultFields, _ReservationExtras, total=False):
+    """POST /api/reservations (201) and …/release: the reservation and the usage after the step."""
+
+    shortfall: int
+
+
+class _SettleResultFields(_ReservationResultFields):
+    reservedUnits: int  # what was held
+    shortfall: int  # units asked for beyond what could be covered (not counted)
+
+
+class SettleResult(_SettleResultFields, _ReservationExtras):
+    """POST /api/reservations/{reservationId}/settle: `units` is what was counted."""
 
 
 # --- tiers ----------------------------------------------------------------------------------

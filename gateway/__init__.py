@@ -1,0 +1,1 @@
+"""gateway: the edge in front of developers' APIs; end users' keys, metering, streaming."""
