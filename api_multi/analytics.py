@@ -18,6 +18,7 @@ from typing import Any
 from dreamapi.errors import bad_request
 from dreamapi.periods import Period, period_starting
 from dreamapi.ports.kv import KeyInfo
+from dreamapi.usage import units_by
 
 MONTH_PATTERN = r"^2[0-9]{3}-(0[1-9]|1[0-2])$"  # nothing was metered before 2000
 _MONTH = re.compile(MONTH_PATTERN)
@@ -51,12 +52,17 @@ def usage_by_day(snapshots: Iterable[KeyInfo], period: Period, today: date) -> d
     days = [period.start + timedelta(days=n) for n in range((last - period.start).days + 1)]
     by_day: dict[int, dict[str, int]] = {day.day: {} for day in days}
     totals: dict[str, int] = {}
+    breakdown: dict[str, int] = {}
     calls = users = 0
     for snapshot in snapshots:
         meta = snapshot.metadata or {}
         if meta.get("periodStart") != period.start_iso:
             continue
         users += 1
+        named = meta.get("breakdown") if isinstance(meta.get("breakdown"), dict) else {}
+        for name, amount in named.items():
+            if _units(amount):
+                breakdown[str(name)] = breakdown.get(str(name), 0) + _units(amount)
         tier = str(meta.get("plan") or "unknown")
         calls += _units(meta.get("calls"))
         daily = meta.get("days") if isinstance(meta.get("days"), dict) else {}
@@ -74,7 +80,14 @@ def usage_by_day(snapshots: Iterable[KeyInfo], period: Period, today: date) -> d
             for day in days
         ],
         "tiers": sorted(totals, key=lambda tier: -totals[tier]),
-        "totals": {"units": sum(totals.values()), "calls": calls, "byTier": totals, "endUsers": users},
+        "totals": {
+            "units": sum(totals.values()),
+            "calls": calls,
+            "byTier": totals,
+            "byModel": units_by(breakdown, "model"),
+            "byRoute": units_by(breakdown, "route"),
+            "endUsers": users,
+        },
     }
 
 

@@ -94,6 +94,7 @@ async def end_user(request: Request, services: Services) -> Response:
             "daily": usage.daily_series(iso_utc(now)[:10]),
             "subscription": {"tier": subscription.plan, "status": subscription.status},
             "lastCountedTier": usage.counted_plan,
+            "unitsBy": {"model": usage.units_by("model"), "route": usage.units_by("route")},
             "credits": statement.to_json(),
             "overage": {
                 "units": usage.overage,
@@ -132,6 +133,13 @@ async def _events_about(services: Services, platform_id: str, user_id: str) -> l
 
 FRESHNESS = {"generatedAt": STRING, "freshWithinSeconds": INTEGER}
 UNITS_BY_TIER = {"type": OBJECT, "additionalProperties": INTEGER}
+UNITS_BY_MODEL_AND_ROUTE = obj(
+    {
+        "model": {**UNITS_BY_TIER, "description": "units of calls to the gateway's AI routes, by model"},
+        "route": {**UNITS_BY_TIER, "description": "units of calls to the gateway's other routes, by route"},
+    },
+    ("model", "route"),
+)
 USAGE_BY_DAY = obj(
     {
         "platformId": STRING,
@@ -146,8 +154,15 @@ USAGE_BY_DAY = obj(
         },
         "tiers": {"type": "array", "items": STRING, "description": "tiers with units, most first"},
         "totals": obj(
-            {"units": INTEGER, "calls": INTEGER, "byTier": UNITS_BY_TIER, "endUsers": INTEGER},
-            ("units", "calls", "byTier", "endUsers"),
+            {
+                "units": INTEGER,
+                "calls": INTEGER,
+                "byTier": UNITS_BY_TIER,
+                "byModel": UNITS_BY_TIER,
+                "byRoute": UNITS_BY_TIER,
+                "endUsers": INTEGER,
+            },
+            ("units", "calls", "byTier", "byModel", "byRoute", "endUsers"),
         ),
         **FRESHNESS,
     },
@@ -220,6 +235,7 @@ END_USER_DETAIL = obj(
             **NULLABLE_STRING,
             "description": "the tier this month's latest counted call was metered against (X-User-Plan)",
         },
+        "unitsBy": UNITS_BY_MODEL_AND_ROUTE,
         "credits": obj(
             {"balance": INTEGER, "entries": {"type": "array", "items": LEDGER_ENTRY}}, ("balance", "entries")
         ),
@@ -241,6 +257,7 @@ END_USER_DETAIL = obj(
         "daily",
         "subscription",
         "lastCountedTier",
+        "unitsBy",
         "credits",
         "overage",
         "webhookEvents",

@@ -27,6 +27,8 @@ MAX_UNITS = 1_000_000
 DEFAULT_MAX_OUTPUT_TOKENS = 4096
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 KINDS = ("http", "openai", "anthropic")
+# The APIs an AI route may front, by the end of its path (chat completions and embeddings; messages).
+AI_PATHS = {"openai": ("/chat/completions", "/embeddings"), "anthropic": ("/messages",)}
 _TOKEN = re.compile(r"^[!#$%&'*+.^_`|~0-9a-z-]{1,64}$")
 _PATH = re.compile(r"^(/([A-Za-z0-9._~!$&'()+,;=:@-]+|\*))+/?$|^/$")
 _POINTER = re.compile(r"^(/([^/~]|~[01])*)+$")
@@ -232,6 +234,8 @@ def _route(item: Any, where: str, policy: UpstreamPolicy, problems: list[str]) -
     if kind == "http":
         units = _units(item.get("units"), f"{where}.units", problems)
     elif kind in KINDS:
+        if isinstance(path, str) and not path.endswith(AI_PATHS[kind]):
+            problems.append(f"{where}.path of a {kind} route ends with {' or '.join(AI_PATHS[kind])}")
         models = parse_models(item.get("models"), f"{where}.models", problems)
         max_output = item.get("maxOutputTokens", DEFAULT_MAX_OUTPUT_TOKENS)
         if not _integer_in(max_output, 1, 1_000_000):

@@ -60,6 +60,12 @@ class MeteredCall:
         return self.rate.headers()
 
 
+def _counts(value: Any) -> dict[str, int]:
+    if not isinstance(value, dict):
+        return {}
+    return {str(name): units for name, units in value.items() if isinstance(units, int)}
+
+
 class UsageMeter:
     def __init__(
         self,
@@ -154,6 +160,7 @@ class UsageMeter:
                 overage=optional_integer(answer, "overageUsed") or 0,
                 counted_plan=labelled_plan(answer),
                 held=optional_integer(answer, "held") or 0,
+                breakdown=_counts(answer.get("breakdown")),
             )
         except (MeterUnavailableError, MalformedAnswerError, ValueError, TypeError) as error:
             logger.warning("usage meter unavailable for %s: %s", subject.name, error)

@@ -157,15 +157,25 @@ class Reservations:
         return await self._step(subject, terms, "reserve", payload, now, "nothing was held")
 
     async def settle(
-        self, subject: MeterSubject, terms: MeterTerms, reservation_id: str, *, units: int, now: float
+        self,
+        subject: MeterSubject,
+        terms: MeterTerms,
+        reservation_id: str,
+        *,
+        units: int,
+        now: float,
+        breakdown: str | None = None,
     ) -> ReservationStep:
         """Counts `units` of the reservation as one metered call (a retry with the same units gets
-        the same answer), or raises 404 / 409 (settled with other units, released, expired) / 503."""
+        the same answer), or raises 404 / 409 (settled with other units, released, expired) / 503.
+        `breakdown` names what the call was (`model:…`, `route:…`): its units are also kept by that name."""
         payload = {
             **self._meter.counting_payload(subject, terms, now),
             "holdId": reservation_id,
             "amount": units,
         }
+        if breakdown is not None:
+            payload["breakdown"] = breakdown
         return await self._step(subject, terms, "settle", payload, now, "nothing was counted")
 
     async def release(

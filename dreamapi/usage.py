@@ -24,6 +24,11 @@ class Usage:
     overage: int = 0  # units of `count` past the limit, billed as overage
     counted_plan: str | None = None  # the tier this period's latest counted call was metered against
     held: int = 0  # units held by open reservations (dreamapi.reservations)
+    breakdown: dict[str, int] = field(default_factory=dict)  # units by what the calls were (gateway)
+
+    def units_by(self, kind: str) -> dict[str, int]:
+        """This period's units by model (`kind` "model") or by gateway route ("route")."""
+        return units_by(self.breakdown, kind)
 
     def daily_series(self, today: str) -> list[dict[str, Any]]:
         """Every day of the period up to `today`, zeros included (what a chart draws)."""
@@ -53,6 +58,12 @@ class Usage:
     def report(self) -> dict[str, Any]:
         """The spec's object with the credit balance, overage and what reservations hold."""
         return {**self.to_json(), "credits": self.credits, "overage": self.overage, "held": self.held}
+
+
+def units_by(breakdown: dict[str, int], kind: str) -> dict[str, int]:
+    """The entries `{kind}:{name}` of a breakdown as {name: units}."""
+    prefix = f"{kind}:"
+    return {name[len(prefix) :]: units for name, units in breakdown.items() if name.startswith(prefix)}
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ class Hold:
     reservation_id: str
     units: int
     rate: RateWindow
+    breakdown: str  # what the call was, for the analytics: `route:POST /v1/search`, `model:gpt-4o-mini`
 
     def settle_later(self, units: int) -> None:
         self.services.defer(self.settle(units))
@@ -40,6 +41,7 @@ class Hold:
                 self.reservation_id,
                 units=units,
                 now=self.services.clock.now(),
+                breakdown=self.breakdown,
             )
         except ApiError as failure:
             logger.warning("gateway: settling %s failed: %s", self.reservation_id, failure.error)
@@ -57,7 +59,7 @@ class Hold:
 
 
 async def hold_units(
-    services: Services, metering: EndUserMetering, units: int, ttl_seconds: int, buy_url: str
+    services: Services, metering: EndUserMetering, units: int, ttl_seconds: int, buy_url: str, breakdown: str
 ) -> Hold:
     """Holds `units` (counting the call against the rate limit), or 402 with where to buy more / 429."""
     try:
@@ -68,4 +70,4 @@ async def hold_units(
         if refused.status == 403:
             raise payment_required(buy_url, units, refused) from None
         raise
-    return Hold(services, metering, step.reservation.id, units, step.rate)
+    return Hold(services, metering, step.reservation.id, units, step.rate, breakdown)

@@ -23,6 +23,26 @@ class BodyTooLargeError(Exception):
     """The answer's body is larger than the gateway reads."""
 
 
+class Relay(Protocol):
+    """Looks at a body while it passes to the client (an AI stream's usage)."""
+
+    def feed(self, chunk: bytes) -> bytes:
+        """What of `chunk` the client gets."""
+        ...
+
+    def tail(self) -> bytes:
+        """What the client gets when the origin's body ends."""
+        ...
+
+    def finished(self) -> None:
+        """The origin's body ended and all of it went to the client."""
+        ...
+
+    def abandoned(self) -> None:
+        """The client went away, or the origin's body broke, before the end."""
+        ...
+
+
 class UpstreamAnswer(Protocol):
     status: int
     headers: Headers
@@ -39,6 +59,11 @@ class UpstreamAnswer(Protocol):
 
     async def discard(self) -> None:
         """Stop reading the body (the origin sees the connection end)."""
+        ...
+
+    def relay(self, relay: Relay) -> Any:
+        """The body as the client's stream, each chunk through `relay` as it arrives; when the
+        client goes away, the origin's body is cancelled (it sees the connection end)."""
         ...
 
 

@@ -12,10 +12,10 @@ import os
 from collections.abc import Callable, Coroutine, Iterator, Mapping
 from typing import Any
 
-from js import AbortController, Array, Object, Promise, crypto  # type: ignore[import-not-found]
+from js import AbortController, Array, Object, Promise, ReadableStream, crypto  # type: ignore[import-not-found]
 from js import Response as JsResponse  # type: ignore[import-not-found]
 from js import fetch as js_fetch  # type: ignore[import-not-found]
-from pyodide.ffi import JsProxy, create_once_callable, to_js  # type: ignore[import-not-found]
+from pyodide.ffi import JsProxy, create_once_callable, create_proxy, to_js  # type: ignore[import-not-found]
 
 from dreamapi.http import Headers, Request, Response
 from dreamapi.ports import secret_box
@@ -23,7 +23,7 @@ from dreamapi.ports.kv import KeyInfo, KeyList, StorageUnavailableError, check_p
 from dreamapi.ports.meter import MeterUnavailableError
 from dreamapi.ports.outbound import OutboundError, OutboundResponse
 from dreamapi.ports.signatures import RsaPublicKey
-from dreamapi.ports.upstream import BodyTooLargeError, UpstreamAnswer, UpstreamError, UpstreamRequest
+from dreamapi.ports.upstream import BodyTooLargeError, Relay, UpstreamAnswer, UpstreamError, UpstreamRequest
 
 try:  # Pyodide >= 0.28 passes JS null as jsnull, older versions as None
     from pyodide.ffi import jsnull  # type: ignore[import-not-found]
@@ -262,6 +262,54 @@ class WorkersUpstreamAnswer:
     async def discard(self) -> None:
         if self.body is not None:
             await self.body.cancel()
+
+    def relay(self, relay: Relay) -> Any:
+        """A stream pulling the origin's body through `relay`. Its callbacks are synchronous and
+        chain the runtime's own promises (a Python task started from inside a stream's callback
+        would hang); the runtime cancels the stream when the client goes away, and the origin's
+        body with it. What `relay` does at the end must be waited for by the caller (waitUntil
+        registered before the response): the client leaving ends the request otherwise."""
+        reader = self._reply.body.getReader()
+        ended = False
+
+        def end(outcome: Callable[[], None]) -> None:
+            nonlocal ended
+            if not ended:
+                ended = True
+                outcome()
+
+        def pull(controller: Any) -> Any:
+            """One chunk's read; read on while the relay holds everything back (the runtime does
+            not pull again after a pull that enqueued nothing)."""
+
+            def on_read(result: Any) -> Any:
+                if result.done:
+                    tail = relay.tail()
+                    if tail:
+                        controller.enqueue(to_js(tail))
+                    end(relay.finished)
+                    controller.close()
+                    return None
+                forwarded = relay.feed(bytes(result.value.to_bytes()))
+                if not forwarded:
+                    return next_read()
+                controller.enqueue(to_js(forwarded))
+                return None
+
+            def on_error(_reason: Any) -> None:  # the origin's body broke: what arrived is what there is
+                end(relay.abandoned)
+                controller.close()
+
+            def next_read() -> Any:
+                return reader.read().then(create_once_callable(on_read), create_once_callable(on_error))
+
+            return next_read()
+
+        def cancel(_reason: Any) -> Any:
+            end(relay.abandoned)
+            return reader.cancel()
+
+        return ReadableStream.new(js_object({"pull": create_proxy(pull), "cancel": create_proxy(cancel)}))
 
 
 class WebCryptoSecretBox:

@@ -202,6 +202,10 @@ def test_units_come_from_the_route_the_header_or_the_json_answer_exactly(setup: 
     by_id = httpx.get(f"{setup.gateway_url}/v1/echo/items/7", headers=setup.headers)
     assert by_id.status_code == 200 and by_id.json()["path"] == "/v1/echo/items/7"
     assert setup.settled(160)["count"] == 160
+    page = setup.api_multi.get(
+        f"/api/developer/users/{setup.user}", headers=key_headers(setup.api_key)
+    ).json()
+    assert page["unitsBy"]["route"] == {"GET /v1/units": 117, "POST /v1/usage": 42, "GET /v1/echo/*": 1}
 
 
 def test_origin_failures_count_nothing(setup: Setup) -> None:

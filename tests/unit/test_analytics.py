@@ -30,18 +30,37 @@ def test_month_defaults_to_the_current_one_and_refuses_later_or_malformed_months
 
 def test_units_per_day_sum_by_tier_and_skip_other_months_and_bad_entries() -> None:
     snapshots = [
-        snapshot("a", plan="free", periodStart="2026-11-01", calls=2, days={"1": 3, "3": 4}),
+        snapshot(
+            "a",
+            plan="free",
+            periodStart="2026-11-01",
+            calls=2,
+            days={"1": 3, "3": 4},
+            breakdown={"model:gpt-4o-mini": 5, "route:GET /v1/items/*": 2},
+        ),
         snapshot(
             "b", plan="pro", periodStart="2026-11-01", calls=1, days={"3": 10, "31": 5, "x": 1, "2": -4}
         ),
-        snapshot("c", plan="pro", periodStart="2026-10-01", calls=9, days={"3": 99}),
+        snapshot(
+            "c", plan="pro", periodStart="2026-10-01", calls=9, days={"3": 99}, breakdown={"model:x": 9}
+        ),
+        snapshot(
+            "e", plan="pro", periodStart="2026-11-01", breakdown={"model:gpt-4o-mini": 1, "model:y": "1"}
+        ),
         snapshot("d", periodStart="2026-11-01", days="not a map"),
     ]
     report = analytics.usage_by_day(snapshots, NOVEMBER, date(2026, 11, 3))
     assert [day["date"] for day in report["days"]] == ["2026-11-01", "2026-11-02", "2026-11-03"]
     assert [day["units"] for day in report["days"]] == [3, 0, 14]
     assert report["days"][2]["byTier"] == {"free": 4, "pro": 10}
-    assert report["totals"] == {"units": 17, "calls": 3, "byTier": {"free": 7, "pro": 10}, "endUsers": 3}
+    assert report["totals"] == {
+        "units": 17,
+        "calls": 3,
+        "byTier": {"free": 7, "pro": 10},
+        "byModel": {"gpt-4o-mini": 6},
+        "byRoute": {"GET /v1/items/*": 2},
+        "endUsers": 4,
+    }
     past = analytics.usage_by_day(snapshots, period_starting("2026-10-01"), date(2026, 11, 3))
     assert len(past["days"]) == 31 and past["totals"]["units"] == 99
 

@@ -126,10 +126,12 @@ def workers(monkeypatch: pytest.MonkeyPatch) -> types.ModuleType:
     js.Promise = FakePromise
     js.AbortController = None  # the gateway's forwarding is exercised in workerd (tests/runtime)
     js.Array = None
+    js.ReadableStream = None
     pyodide = types.ModuleType("pyodide")
     ffi = types.ModuleType("pyodide.ffi")
     ffi.JsProxy = FakeJsProxy
     ffi.create_once_callable = lambda function: function
+    ffi.create_proxy = lambda function: function
 
     def to_js(value: Any, dict_converter: Any = None) -> Any:
         if isinstance(value, bytes):

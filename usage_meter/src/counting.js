@@ -22,6 +22,7 @@ const EMPTY_PERIOD = {
   credits_used: 0,
   overage_used: 0,
   refusal_notified: 0,
+  breakdown: "{}",
 };
 
 export function periodRow(store, period) {
@@ -124,19 +125,24 @@ function splitUnits(input, row, credits, amount) {
   return { fromCredits, fromOverage: beyond - fromCredits };
 }
 
+/** The period's row after a count: units per day and, when the caller names what the call was
+ * (`breakdown`, e.g. a model or a route), units per that name. */
 function writePeriod(store, input, row, recent, counted, fromOverage) {
   const days = JSON.parse(row.days);
   days[input.day] = (days[input.day] ?? 0) + counted.units;
+  const breakdown = JSON.parse(row.breakdown);
+  if (input.breakdown) breakdown[input.breakdown] = (breakdown[input.breakdown] ?? 0) + counted.units;
   store.write(
     `INSERT INTO periods (period, used, calls, days, win, win_calls, labels, recent, updated_at, credits_used,
-       overage_used, overage_target, last_overage_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       overage_used, overage_target, last_overage_at, breakdown)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT (period) DO UPDATE SET used = excluded.used, calls = excluded.calls,
        days = excluded.days, win = excluded.win, win_calls = excluded.win_calls,
        labels = excluded.labels, recent = excluded.recent, updated_at = excluded.updated_at,
        credits_used = excluded.credits_used, overage_used = excluded.overage_used,
        overage_target = COALESCE(excluded.overage_target, periods.overage_target),
-       last_overage_at = COALESCE(excluded.last_overage_at, periods.last_overage_at)`,
+       last_overage_at = COALESCE(excluded.last_overage_at, periods.last_overage_at),
+       breakdown = excluded.breakdown`,
     input.period,
     counted.used,
     counted.calls,
@@ -150,6 +156,7 @@ function writePeriod(store, input, row, recent, counted, fromOverage) {
     counted.overageUsed,
     fromOverage > 0 ? JSON.stringify(input.overage.target) : null,
     fromOverage > 0 ? input.at : null,
+    JSON.stringify(breakdown),
   );
 }
 
@@ -192,5 +199,6 @@ export function peek(store, input) {
     held: heldUnits(store, Date.now()),
     days: JSON.parse(row.days),
     labels: JSON.parse(row.labels),
+    breakdown: JSON.parse(row.breakdown),
   };
 }

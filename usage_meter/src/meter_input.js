@@ -54,6 +54,9 @@ function invalidTerms(input) {
   }
   if (typeof input.creditsCover !== "boolean") return "creditsCover must be true or false";
   if (input.flushSeconds < 1) return "flushSeconds must be positive";
+  if (input.breakdown != null && !(typeof input.breakdown === "string" && input.breakdown.length <= 200)) {
+    return "breakdown must be a string of at most 200 characters";
+  }
   if (typeof input.day !== "string") return "day must be a string";
   if (!isObject(input.labels)) return "labels must be an object";
   if (input.snapshotKey != null && typeof input.snapshotKey !== "string") return "snapshotKey must be a string";

@@ -15,7 +15,8 @@ CREATE TABLE IF NOT EXISTS periods (
   refusal_notified INTEGER NOT NULL DEFAULT 0,
   overage_used INTEGER NOT NULL DEFAULT 0,
   overage_target TEXT,
-  last_overage_at INTEGER
+  last_overage_at INTEGER,
+  breakdown TEXT NOT NULL DEFAULT '{}'
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS replays (
   key TEXT PRIMARY KEY,

@@ -6,6 +6,10 @@
 import { balance } from "./credits.js";
 import { alarmBy } from "./operations.js";
 
+// KV metadata is at most 1024 bytes: the days of a month take about 300, the counters and labels
+// about 150; the units per model or route get what is left, largest first.
+const BREAKDOWN_METADATA_BYTES = 400;
+
 export class Snapshots {
   constructor(store) {
     this.store = store;
@@ -41,7 +45,9 @@ export class Snapshots {
       const snapshot = latest
         ? periodSnapshot(latest, credits)
         : { value: { count: 0, periodStart: null, credits }, metadata: { count: 0, credits } };
-      delete snapshot.metadata.days; // the latest snapshot's metadata stays small: lists read it for every user
+      // the latest snapshot's metadata stays small: lists read it for every user
+      delete snapshot.metadata.days;
+      delete snapshot.metadata.breakdown;
       await env.USAGE_KV.put(key, JSON.stringify(snapshot.value), { metadata: snapshot.metadata });
     }
     const periodKey = store.setting("period_snapshot_key");
@@ -58,7 +64,8 @@ export class Snapshots {
  * at most 1024 bytes) with the units of each day of the month keyed by the day's number. */
 function periodSnapshot(row, credits) {
   const days = JSON.parse(row.days);
-  const value = { count: row.used, calls: row.calls, periodStart: row.period, days, overage: row.overage_used, credits };
+  const breakdown = JSON.parse(row.breakdown);
+  const value = { count: row.used, calls: row.calls, periodStart: row.period, days, overage: row.overage_used, credits, breakdown };
   const byDayOfMonth = Object.fromEntries(Object.entries(days).map(([day, units]) => [String(Number(day.slice(8, 10))), units]));
   const metadata = {
     ...JSON.parse(row.labels),
@@ -68,6 +75,20 @@ function periodSnapshot(row, credits) {
     overage: row.overage_used,
     credits,
     days: byDayOfMonth,
+    breakdown: largest(breakdown, BREAKDOWN_METADATA_BYTES),
   };
   return { value, metadata };
+}
+
+/** The largest entries of `counts` whose JSON fits in `bytes` (the rest stay in the value). */
+function largest(counts, bytes) {
+  const kept = {};
+  for (const [name, units] of Object.entries(counts).sort(([, a], [, b]) => b - a)) {
+    kept[name] = units;
+    if (JSON.stringify(kept).length > bytes) {
+      delete kept[name];
+      break;
+    }
+  }
+  return kept;
 }

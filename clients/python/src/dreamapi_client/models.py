@@ -340,6 +340,13 @@ class WebhookEvent(TypedDict):
     deliveries: list[WebhookDelivery]
 
 
+class UnitsByModelAndRoute(TypedDict):
+    """This month's units of calls through the gateway: by AI model, and by other route."""
+
+    model: dict[str, int]
+    route: dict[str, int]
+
+
 class EndUserDetail(TypedDict):
     """GET /api/developer/users/{userId}: one end user, exact."""
 
@@ -349,6 +356,7 @@ class EndUserDetail(TypedDict):
     daily: list[DailyCount]
     subscription: Subscription
     lastCountedTier: str | None
+    unitsBy: UnitsByModelAndRoute
     credits: EndUserCredits
     overage: EndUserOverage
     webhookEvents: list[WebhookEvent] | None

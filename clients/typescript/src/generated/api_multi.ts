@@ -2222,6 +2222,12 @@ export interface operations {
                             byTier: {
                                 [key: string]: number;
                             };
+                            byModel: {
+                                [key: string]: number;
+                            };
+                            byRoute: {
+                                [key: string]: number;
+                            };
                             endUsers: number;
                         };
                         generatedAt: string;
@@ -2352,6 +2358,16 @@ export interface operations {
                         };
                         /** @description the tier this month's latest counted call was metered against (X-User-Plan) */
                         lastCountedTier: string | null;
+                        unitsBy: {
+                            /** @description units of calls to the gateway's AI routes, by model */
+                            model: {
+                                [key: string]: number;
+                            };
+                            /** @description units of calls to the gateway's other routes, by route */
+                            route: {
+                                [key: string]: number;
+                            };
+                        };
                         credits: {
                             balance: number;
                             entries: {
