@@ -78,7 +78,8 @@ class Platform:
         return httpx.Client(base_url=self.workers[worker].url, timeout=60)
 
     def developer_token(self, user_id: str, **claims: Any) -> str:
-        return self.identity.issue(user_id, **claims)
+        """A developer's session token, issued for this platform's dashboard origin."""
+        return self.identity.issue(user_id, **{"azp": DASHBOARD_ORIGIN, **claims})
 
     def start_worker(
         self, worker: str, name: str, variables: Mapping[str, str] | None = None

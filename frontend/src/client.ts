@@ -6,9 +6,20 @@ import type { operations as ApiMultiOperations, paths as ApiMultiPaths } from ".
 import type { operations as FrontAuthOperations, paths as FrontAuthPaths } from "./generated/front_auth_api";
 import type { operations as OauthOperations, paths as OauthPaths } from "./generated/oauth_api";
 
-export const apiMulti = createClient<ApiMultiPaths>({ baseUrl: config.apiMulti });
-export const frontAuthApi = createClient<FrontAuthPaths>({ baseUrl: config.frontAuthApi });
-export const oauthApi = createClient<OauthPaths>({ baseUrl: config.oauthApi });
+/** How long a read may go unanswered before it is given up (a query then asks again). */
+const READ_TIMEOUT_MS = 10_000;
+
+/** fetch for the typed clients: a GET that gets no answer in time is aborted, so a request lost on
+ * the way leaves no page loading for ever; writes wait as long as they take (repeating one is not
+ * always safe). */
+function fetchWithReadTimeout(request: Request): Promise<Response> {
+  if (request.method !== "GET") return fetch(request);
+  return fetch(request, { signal: AbortSignal.any([request.signal, AbortSignal.timeout(READ_TIMEOUT_MS)]) });
+}
+
+export const apiMulti = createClient<ApiMultiPaths>({ baseUrl: config.apiMulti, fetch: fetchWithReadTimeout });
+export const frontAuthApi = createClient<FrontAuthPaths>({ baseUrl: config.frontAuthApi, fetch: fetchWithReadTimeout });
+export const oauthApi = createClient<OauthPaths>({ baseUrl: config.oauthApi, fetch: fetchWithReadTimeout });
 
 export class ApiError extends Error {
   constructor(

@@ -10,11 +10,9 @@ import "./styles.css";
 // The end users' portal (its own chunk: the chart library) signs in with the customer app; every
 // other route with the developers'.
 const Portal = lazy(() => import("./pages/Portal").then((module) => ({ default: module.Portal })));
-// The dashboard's pages too: the landing page loads without the charts and the query-heavy cards.
-const Dashboard = lazy(() => import("./pages/Dashboard").then((module) => ({ default: module.Dashboard })));
-const EndUserPage = lazy(() =>
-  import("./analytics/EndUserPage").then((module) => ({ default: module.EndUserPage })),
-);
+// The dashboard's shell too, and each of its sections in a chunk of its own (src/dashboard/nav.tsx):
+// the landing page loads without the charts and the query-heavy pages.
+const DashboardApp = lazy(() => import("./dashboard/Shell"));
 const loading = <p role="status">Loading…</p>;
 
 createRoot(document.getElementById("root")!).render(
@@ -40,11 +38,7 @@ createRoot(document.getElementById("root")!).render(
             }
           >
             <Route path="/" element={<Landing />} />
-            <Route path="/dashboard" element={<Suspense fallback={loading}><Dashboard /></Suspense>} />
-            <Route
-              path="/dashboard/users/:userId"
-              element={<Suspense fallback={loading}><EndUserPage /></Suspense>}
-            />
+            <Route path="/dashboard/*" element={<Suspense fallback={loading}><DashboardApp /></Suspense>} />
             <Route path="*" element={<Landing />} />
           </Route>
         </Routes>

@@ -21,3 +21,28 @@ def assert_no_sideways_scroll(page: Page, name: str = "page") -> None:
                 .sort((a, b) => b[0] - a[0]).slice(0, 8)"""
         )
         pytest.fail(f"{name} scrolls sideways at {width}px; widest:\n" + "\n".join(map(str, widest)))
+
+
+def page_height(page: Page) -> int:
+    """The document's full height in CSS pixels (what scrolling reaches)."""
+    return int(page.evaluate("() => document.scrollingElement.scrollHeight"))
+
+
+def assert_height_within(page: Page, screens: float, name: str = "page") -> int:
+    """The page is at most `screens` viewports tall; returns its height. On failure, the tallest
+    sections of <main> are named."""
+    viewport = (page.viewport_size or {"height": 0})["height"]
+    height = page_height(page)
+    if height > screens * viewport:
+        tallest = page.evaluate(
+            """() => [...document.querySelectorAll('main > *')]
+                .map((e) => [Math.round(e.getBoundingClientRect().height),
+                             `${e.tagName}#${e.id}.${e.className}`,
+                             (e.querySelector('h1, h2')?.textContent ?? '').slice(0, 40)])
+                .sort((a, b) => b[0] - a[0]).slice(0, 8)"""
+        )
+        pytest.fail(
+            f"{name} is {height}px tall, more than {screens} screens of {viewport}px; tallest parts:\n"
+            + "\n".join(map(str, tallest))
+        )
+    return height

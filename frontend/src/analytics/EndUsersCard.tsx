@@ -1,5 +1,6 @@
-import { useState, type FormEvent } from "react";
+import { useEffect, useState, type FormEvent } from "react";
 import { Link } from "react-router-dom";
+import { useUrlState } from "../dashboard/useUrlState";
 import { QueryStatus } from "../components/QueryStatus";
 import { useEndUsers, type TableQuery } from "./queries";
 import { seconds } from "./format";
@@ -13,10 +14,35 @@ const SORTS: { value: TableQuery["sort"]; label: string }[] = [
   { value: "user", label: "User id" },
 ];
 
+const PAGE_SIZE = 25;
+
+function readQuery(params: URLSearchParams): TableQuery {
+  const sort = SORTS.find((known) => known.value === params.get("sort"))?.value ?? "usage";
+  const order = params.get("order") === "asc" ? "asc" : "desc";
+  const page = Math.max(1, Math.floor(Number(params.get("page") ?? "1")) || 1);
+  return { search: params.get("search") ?? "", sort, order, page, pageSize: PAGE_SIZE };
+}
+
+function writeQuery(query: TableQuery): URLSearchParams {
+  const wanted = new URLSearchParams();
+  if (query.search) wanted.set("search", query.search);
+  if (query.sort !== "usage") wanted.set("sort", query.sort);
+  if (query.order !== "desc") wanted.set("order", query.order);
+  if (query.page > 1) wanted.set("page", String(query.page));
+  return wanted;
+}
+
+/** The table's state, kept in the URL (?search=&sort=&order=&page=): a view can be linked to, and
+ * the back button returns to it. */
+function useTableQuery(): [TableQuery, (next: TableQuery) => void] {
+  return useUrlState(readQuery, writeQuery);
+}
+
 /** The platform's end users: search by id, sort, pages; who is at or over their limit. */
 export function EndUsersCard({ platformId }: { platformId: string }) {
-  const [query, setQuery] = useState<TableQuery>({ search: "", sort: "usage", order: "desc", page: 1, pageSize: 25 });
-  const [searchText, setSearchText] = useState("");
+  const [query, setQuery] = useTableQuery();
+  const [searchText, setSearchText] = useState(query.search);
+  useEffect(() => setSearchText(query.search), [query.search]); // back and forward bring theirs
   const users = useEndUsers(platformId, query);
   const data = users.data;
   const search = (event: FormEvent) => {
@@ -25,7 +51,7 @@ export function EndUsersCard({ platformId }: { platformId: string }) {
   };
   return (
     <section className="card" aria-labelledby="end-users-title">
-      <h2 id="end-users-title">End users</h2>
+      <h2 id="end-users-title">Usage this month</h2>
       <div className="table-controls">
         <form onSubmit={search} role="search" aria-label="End users" className="inline">
           <div>
@@ -59,7 +85,14 @@ export function EndUsersCard({ platformId }: { platformId: string }) {
       <QueryStatus query={users} loading="Loading end users…" what="end users" />
       {data && data.users.length === 0 && (
         <p className="empty" data-testid="end-users-empty">
-          {data.search ? `No end user id contains “${data.search}”.` : "No end users yet: they appear after their first call."}
+          {data.search ? (
+            `No end user id contains “${data.search}”: try part of the id, in any case.`
+          ) : (
+            <>
+              No end users yet: they appear after their first metered call. The{" "}
+              <Link to="/dashboard/keys#quick-start">quick start</Link> shows how to make one.
+            </>
+          )}
         </p>
       )}
       {data && data.users.length > 0 && (

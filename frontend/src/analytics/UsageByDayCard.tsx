@@ -1,14 +1,20 @@
-import { useState } from "react";
+import { Link } from "react-router-dom";
+import { useUrlState } from "../dashboard/useUrlState";
 import { QueryStatus } from "../components/QueryStatus";
 import { TierBarChart } from "./TierBarChart";
 import { recentMonths, useUsageByDay } from "./queries";
 import { seconds } from "./format";
 import "./analytics.css";
 
+const readMonth = (params: URLSearchParams) =>
+  params.get("month") === recentMonths().lastMonth ? recentMonths().lastMonth : recentMonths().thisMonth;
+const writeMonth = (month: string) => new URLSearchParams(month === recentMonths().thisMonth ? {} : { month });
+
 /** Units per day by tier, this month or the last, from the end users' meter snapshots. */
 export function UsageByDayCard({ platformId }: { platformId: string }) {
   const months = recentMonths();
-  const [month, setMonth] = useState(months.thisMonth);
+  // the month is in the URL (?month=YYYY-MM): this month unless it names the last one
+  const [month, setMonth] = useUrlState(readMonth, writeMonth);
   const report = useUsageByDay(platformId, month);
   const data = report.data;
   const label = month === months.thisMonth ? "this month" : "last month";
@@ -29,7 +35,14 @@ export function UsageByDayCard({ platformId }: { platformId: string }) {
       </fieldset>
       <QueryStatus query={report} loading="Loading units per day…" what="units per day" />
       {data && data.totals.units === 0 && (
-        <p className="empty" data-testid="usage-by-day-empty">No units counted {label} yet.</p>
+        <p className="empty" data-testid="usage-by-day-empty">
+          No units counted {label} yet
+          {month === months.thisMonth ? (
+            <>: make a metered call (see the <Link to="/dashboard/keys#quick-start">quick start</Link>) and it shows up here.</>
+          ) : (
+            "."
+          )}
+        </p>
       )}
       {data && data.totals.units > 0 && (
         <>

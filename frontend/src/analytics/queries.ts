@@ -27,7 +27,13 @@ export function recentMonths(now = new Date()): { thisMonth: string; lastMonth: 
   return { thisMonth: month(year, index), lastMonth: index === 0 ? month(year - 1, 11) : month(year, index - 1) };
 }
 
-export function useUsageByDay(platformId: string, month: string) {
+/** `refetchInterval`: how often to ask again while a figure is expected to change (the overview,
+ * catching up with a call it was told about). */
+export function useUsageByDay(
+  platformId: string,
+  month: string,
+  refetchInterval?: (report: UsageByDay | undefined) => number | false,
+) {
   const session = useSession();
   return useQuery({
     queryKey: key(session.userId, platformId, "usage", month),
@@ -39,6 +45,7 @@ export function useUsageByDay(platformId: string, month: string) {
         }),
       ),
     placeholderData: keepPreviousData,
+    refetchInterval: refetchInterval ? (query) => refetchInterval(query.state.data) : false,
   });
 }
 

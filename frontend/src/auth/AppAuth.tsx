@@ -3,7 +3,6 @@
 // app of developers' end users (or the customer identity stand-in). Both provide ./context's
 // Session to the pages under them.
 import type { ReactNode } from "react";
-import { useSession } from "./context";
 import { useDevAuth } from "../config";
 import { ClerkAuthProvider, ClerkSignIn } from "./ClerkAuth";
 import { CustomerClerkAuthProvider } from "./CustomerClerkAuth";
@@ -50,12 +49,4 @@ export function CustomerAuth({ children }: { children: ReactNode }) {
  * so this is where the local form drops out of the bundle. */
 export function DeveloperSignIn() {
   return useDevAuth ? <DevSignIn /> : <ClerkSignIn />;
-}
-
-/** A developer page: its children once signed in, the sign-in form before. */
-export function DeveloperPage({ children }: { children: ReactNode }) {
-  const session = useSession();
-  if (session.loading) return <main className="page"><p role="status">Loading…</p></main>;
-  if (!session.signedIn) return <main className="page"><DeveloperSignIn /></main>;
-  return <>{children}</>;
 }

@@ -1,10 +1,13 @@
 // Local development only (see config.useDevAuth): signs in against the dev identity provider,
 // which issues Clerk-shaped RS256 session tokens.
-import { createContext, type FormEvent, type ReactNode, useCallback, useContext, useMemo, useState } from "react";
+import { createContext, type FormEvent, type ReactNode, useCallback, useContext, useMemo, useRef, useState } from "react";
 import { config } from "../config";
 import { SessionContext, type Session } from "./context";
 
 const STORAGE_KEY = "dreamapi.dev.identity";
+// A token is used again for a minute, as Clerk's client reuses its session token: a page's dozen
+// requests do not each ask the stand-in for one.
+const TOKEN_REUSE_MS = 60_000;
 const DevSignInContext = createContext<((email: string) => Promise<void>) | null>(null);
 
 async function sha256Hex(text: string): Promise<string> {
@@ -17,14 +20,19 @@ export function DevAuthProvider({ children }: { children: ReactNode }) {
     const stored = sessionStorage.getItem(STORAGE_KEY);
     return stored ? JSON.parse(stored) : null;
   });
+  const issued = useRef<{ userId: string; token: string; at: number } | null>(null);
   const getToken = useCallback(async () => {
     if (!identity) return null;
+    const cached = issued.current;
+    if (cached && cached.userId === identity.userId && Date.now() - cached.at < TOKEN_REUSE_MS) return cached.token;
     const reply = await fetch(`${config.devIdentityUrl}/tokens`, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ sub: identity.userId, email: identity.email, azp: window.location.origin }),
     });
-    return ((await reply.json()) as { token: string }).token;
+    const token = ((await reply.json()) as { token: string }).token;
+    issued.current = { userId: identity.userId, token, at: Date.now() };
+    return token;
   }, [identity]);
   const session = useMemo<Session>(
     () => ({

@@ -2,8 +2,11 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useId, useState, type FormEvent } from "react";
 import { useSession } from "../auth/context";
 import { apiMulti, bearer, unwrap, type ApiMultiReply } from "../client";
+import { Field, FormErrorSummary } from "../dashboard/FormErrors";
+import { formErrors } from "../dashboard/fieldErrors";
+import { useToast } from "../dashboard/toast";
 import { queryKeys } from "../hooks/queryKeys";
-import { ErrorAlert, QueryStatus } from "./QueryStatus";
+import { QueryStatus } from "./QueryStatus";
 
 type AlertSettings = ApiMultiReply<"get_api_developer_alerts">;
 
@@ -11,6 +14,7 @@ type AlertSettings = ApiMultiReply<"get_api_developer_alerts">;
 export function AlertsCard({ platformId }: { platformId: string }) {
   const session = useSession();
   const queryClient = useQueryClient();
+  const toast = useToast();
   const queryKey = queryKeys.alerts(session.userId, platformId);
   const stored = useQuery({
     queryKey,
@@ -32,6 +36,10 @@ export function AlertsCard({ platformId }: { platformId: string }) {
     },
     onSuccess: async (reply: AlertSettings) => {
       queryClient.setQueryData(queryKey, reply);
+      toast(
+        `Alerts saved: ${reply.usageThresholds.length ? `at ${reply.usageThresholds.join("%, ")}%` : "no thresholds"}` +
+          (reply.creditsBelow === null ? "." : `, and below ${reply.creditsBelow} credits.`),
+      );
       await queryClient.invalidateQueries({ queryKey });
     },
   });
@@ -40,6 +48,7 @@ export function AlertsCard({ platformId }: { platformId: string }) {
     save.mutate({ thresholds, creditsBelow });
   };
   const none = stored.data && stored.data.usageThresholds.length === 0 && stored.data.creditsBelow === null;
+  const errors = formErrors(save.error, ["usageThresholds", "creditsBelow"]);
   return (
     <section className="card" aria-labelledby="alerts-title">
       <h2 id="alerts-title">Usage alerts</h2>
@@ -48,14 +57,17 @@ export function AlertsCard({ platformId }: { platformId: string }) {
         and <code>credits.low</code> when a balance falls below the mark.
       </p>
       <QueryStatus query={stored} loading="Loading alert settings…" what="alert settings" />
-      {none && <p className="empty">No alerts set yet.</p>}
-      <form className="actions" onSubmit={submit}>
-        <label>Thresholds (% of monthly units, comma-separated) <input value={thresholds} onChange={(e) => setThresholds(e.target.value)} /></label>
-        <label>Credits below (optional) <input type="number" min={1} value={creditsBelow} onChange={(e) => setCreditsBelow(e.target.value)} /></label>
-        <button type="submit" data-testid="save-alerts" disabled={save.isPending}>Save alerts</button>
+      {none && <p className="empty">No alerts set yet: add thresholds below.</p>}
+      <form className="alerts-form" onSubmit={submit}>
+        <Field errors={errors} path="usageThresholds" label="Thresholds (% of monthly units, comma-separated)">
+          {(props) => <input value={thresholds} onChange={(e) => setThresholds(e.target.value)} {...props} />}
+        </Field>
+        <Field errors={errors} path="creditsBelow" label="Credits below (optional)">
+          {(props) => <input type="number" min={1} value={creditsBelow} onChange={(e) => setCreditsBelow(e.target.value)} {...props} />}
+        </Field>
+        <button type="submit" data-testid="save-alerts" disabled={save.isPending}>{save.isPending ? "Saving…" : "Save alerts"}</button>
       </form>
-      {save.isSuccess && <p className="notice" role="status">Alerts saved.</p>}
-      <ErrorAlert error={save.error} />
+      <FormErrorSummary errors={errors} what="Alerts" testId="alerts-error" />
     </section>
   );
 }

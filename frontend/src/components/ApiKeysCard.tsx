@@ -2,6 +2,9 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useId, useRef, useState, type FormEvent, type KeyboardEvent } from "react";
 import { useSession } from "../auth/context";
 import { apiMulti, bearer, unwrap, type ApiMultiReply } from "../client";
+import { Field, FormErrorSummary } from "../dashboard/FormErrors";
+import { formErrors, type FormErrors } from "../dashboard/fieldErrors";
+import { useToast } from "../dashboard/toast";
 import { queryKeys } from "../hooks/queryKeys";
 import { ErrorAlert, QueryStatus } from "./QueryStatus";
 
@@ -47,6 +50,7 @@ export function ApiKeysCard({ platformId }: { platformId: string }) {
     queryKey,
     queryFn: async () => unwrap(apiMulti.GET("/api/developer/keys", { headers: bearer(await session.getToken()) })),
   });
+  const toast = useToast();
   const [shown, setShown] = useState<NewApiKey | RolledApiKey | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const noticeRef = useRef<HTMLParagraphElement>(null);
@@ -74,9 +78,10 @@ export function ApiKeysCard({ platformId }: { platformId: string }) {
       }
     },
     onMutate: () => setNotice(null),
-    onSuccess: async (outcome) => {
+    onSuccess: async (outcome, action) => {
       if (outcome.kind === "issued") {
         setShown(outcome.key);
+        toast(action.kind === "roll" ? `“${outcome.key.name}” was rolled: copy the new key now.` : `Key “${outcome.key.name}” created: copy it now.`);
       } else {
         setShown((current) => (current?.id === outcome.key.id ? null : current));
         setNotice(`Revoked “${outcome.key.name}”: calls with it are refused.`);
@@ -96,6 +101,8 @@ export function ApiKeysCard({ platformId }: { platformId: string }) {
   const create = (wanted: Wanted) => act({ kind: "create", wanted });
   const roll = (key: ApiKey, gracePeriodSeconds: number) => act({ kind: "roll", key, gracePeriodSeconds });
   const revoke = (key: ApiKey) => act({ kind: "revoke", key });
+  const lastAction = change.variables?.kind;
+  const createErrors = formErrors(lastAction === "create" ? change.error : null, ["name", "expiresAt"]);
   const list = keys.data?.keys ?? [];
   const active = list.filter((key) => statusOf(key) === "active").length;
   const max = keys.data?.maxActiveKeys;
@@ -109,7 +116,7 @@ export function ApiKeysCard({ platformId }: { platformId: string }) {
       <QueryStatus query={keys} loading="Loading API keys…" what="API keys" />
       {shown && <ShownKey key={shown.id} issued={shown} onHide={() => setShown(null)} />}
       {notice && <p className="notice" role="status" tabIndex={-1} ref={noticeRef}>{notice}</p>}
-      {keys.isSuccess && list.length === 0 && <p className="empty">No API keys yet.</p>}
+      {keys.isSuccess && list.length === 0 && <p className="empty">No API keys yet: create one below.</p>}
       {list.length > 0 && (
         <div className="table-scroll">
           <table data-testid="api-keys">
@@ -132,8 +139,8 @@ export function ApiKeysCard({ platformId }: { platformId: string }) {
       {max !== undefined && active >= max && (
         <p className="hint">You have {max} active keys, the most allowed: revoke one to create another.</p>
       )}
-      <ErrorAlert error={change.error} testId="api-key-error" />
-      <CreateKeyForm onCreate={create} />
+      <ErrorAlert error={lastAction === "create" ? null : change.error} testId="api-key-error" />
+      <CreateKeyForm onCreate={create} errors={createErrors} />
     </section>
   );
 }
@@ -280,7 +287,7 @@ function KeyRow({
 }
 
 /** The name, and an optional last day: the key expires at the end of that day, the user's time. */
-function CreateKeyForm({ onCreate }: { onCreate: (wanted: Wanted) => Promise<boolean> }) {
+function CreateKeyForm({ onCreate, errors }: { onCreate: (wanted: Wanted) => Promise<boolean>; errors: FormErrors }) {
   const [name, setName] = useState("");
   const [lastDay, setLastDay] = useState("");
   const [busy, setBusy] = useState(false);
@@ -300,13 +307,15 @@ function CreateKeyForm({ onCreate }: { onCreate: (wanted: Wanted) => Promise<boo
   return (
     <form onSubmit={submit} className="endpoint-form" aria-labelledby="create-key-title">
       <h3 id="create-key-title">Create a key</h3>
-      <label>Key name <input value={name} onChange={(e) => setName(e.target.value)} maxLength={64} placeholder="e.g. ci server" required /></label>
-      <label>
-        Last day (optional){" "}
-        <input type="date" value={lastDay} min={localDate(new Date())} onChange={(e) => setLastDay(e.target.value)} aria-describedby={hintId} />
-      </label>
+      <Field errors={errors} path="name" label="Key name">
+        {(props) => <input value={name} onChange={(e) => setName(e.target.value)} maxLength={64} placeholder="e.g. ci server" required {...props} />}
+      </Field>
+      <Field errors={errors} path="expiresAt" label="Last day (optional)" hintId={hintId}>
+        {(props) => <input type="date" value={lastDay} min={localDate(new Date())} onChange={(e) => setLastDay(e.target.value)} {...props} />}
+      </Field>
       <p className="hint" id={hintId}>The key stops working at the end of that day, your time; leave it empty for a key that does not expire.</p>
-      <button type="submit" data-testid="create-key" disabled={busy}>Create key</button>
+      <FormErrorSummary errors={errors} what="Key" testId="create-key-error" />
+      <button type="submit" data-testid="create-key" disabled={busy}>{busy ? "Creating…" : "Create key"}</button>
     </form>
   );
 }

@@ -1,6 +1,7 @@
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { useSession } from "../auth/context";
 import { bearer, frontAuthApi, unwrap, type FrontAuthReply } from "../client";
+import { rememberReturn } from "../dashboard/returns";
 import { queryKeys } from "../hooks/queryKeys";
 import { BarChartFigure } from "./BarChartFigure";
 import { ErrorAlert, QueryStatus } from "./QueryStatus";
@@ -22,12 +23,15 @@ export function BillingUsageCard() {
         ? unwrap(frontAuthApi.POST("/create-checkout", { headers }))
         : unwrap(frontAuthApi.POST("/create-portal", { headers }));
     },
-    onSuccess: (reply) => window.location.assign(reply.url),
+    onSuccess: (reply) => {
+      rememberReturn();
+      window.location.assign(reply.url);
+    },
   });
   const data = usage.data;
   return (
     <section className="card" aria-labelledby="usage-title">
-      <h2 id="usage-title">Plan and usage</h2>
+      <h2 id="usage-title">Your plan and usage</h2>
       <QueryStatus query={usage} loading="Loading usage…" what="usage" />
       {data && (
         <>
@@ -41,11 +45,11 @@ export function BillingUsageCard() {
           <div className="actions">
             {data.usage.plan === "free" ? (
               <button data-testid="subscribe" disabled={billing.isPending} onClick={() => billing.mutate("checkout")}>
-                Upgrade — $29/month for 500 calls
+                {billing.isPending ? "Opening Stripe checkout…" : "Upgrade — $29/month for 500 calls"}
               </button>
             ) : (
               <button data-testid="manage-billing" disabled={billing.isPending} onClick={() => billing.mutate("portal")}>
-                Manage billing
+                {billing.isPending ? "Opening the billing portal…" : "Manage billing"}
               </button>
             )}
             <button className="secondary" disabled={usage.isFetching} onClick={() => usage.refetch()}>

@@ -2,27 +2,28 @@ import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { useSession } from "../auth/context";
 import { bearer, frontAuthApi, unwrap, type FrontAuthReply } from "../client";
+import { useToast } from "../dashboard/toast";
 import { queryKeys } from "../hooks/queryKeys";
 import { useCredentials } from "../hooks/useCredentials";
 import { ErrorAlert, QueryStatus } from "./QueryStatus";
 
-type IssuedKey = FrontAuthReply<"post_generate_credentials"> | FrontAuthReply<"post_rotate_key">;
+export type IssuedKey = FrontAuthReply<"post_generate_credentials"> | FrontAuthReply<"post_rotate_key">;
 
-/** The platform id and key prefix; generate them once, rotate the key (shown once each time). */
-export function CredentialsCard() {
+/** Generate the platform and its first key, or rotate that key; either way the key is in the
+ * mutation's data, shown this once. */
+export function useIssueKey() {
   const session = useSession();
   const queryClient = useQueryClient();
-  const credentials = useCredentials();
-  const [copied, setCopied] = useState(false);
-  const issue = useMutation({
+  const toast = useToast();
+  return useMutation({
     mutationFn: async (which: "generate" | "rotate"): Promise<IssuedKey> => {
       const headers = bearer(await session.getToken());
       return which === "generate"
         ? unwrap(frontAuthApi.POST("/generate-credentials", { headers }))
         : unwrap(frontAuthApi.POST("/rotate-key", { headers }));
     },
-    onSuccess: async () => {
-      setCopied(false);
+    onSuccess: async (_, which) => {
+      toast(which === "generate" ? "Your platform and API key were created." : "The key was rotated: the old one no longer works.");
       // the platform's key list changed too (the key is one of them)
       await Promise.all([
         queryClient.invalidateQueries({ queryKey: queryKeys.credentials(session.userId) }),
@@ -30,45 +31,70 @@ export function CredentialsCard() {
       ]);
     },
   });
+}
+
+/** A key just issued: shown this once, with a copy button. */
+export function ShownOnce({ apiKey }: { apiKey: string }) {
+  const [copied, setCopied] = useState<string | null>(null);
+  const copy = async () => {
+    try {
+      await navigator.clipboard.writeText(apiKey);
+      setCopied("Copied.");
+    } catch {
+      setCopied("Could not copy: select the key and copy it by hand.");
+    }
+  };
+  return (
+    <div className="secret" role="alert">
+      <p><strong>Copy your API key now: it is shown only once.</strong></p>
+      <code data-testid="api-key">{apiKey}</code>
+      <div className="actions">
+        <button onClick={copy}>Copy<span className="visually-hidden"> the API key</span></button>
+        <span role="status">{copied}</span>
+      </div>
+    </div>
+  );
+}
+
+/** The button that creates the platform and its first key. */
+export function GenerateButton({ issue }: { issue: ReturnType<typeof useIssueKey> }) {
+  return (
+    <button data-testid="generate" disabled={issue.isPending} onClick={() => issue.mutate("generate")}>
+      {issue.isPending ? "Creating your key…" : "Create my API key"}
+    </button>
+  );
+}
+
+/** The platform id and the default key's prefix; generate them once, rotate the key. */
+export function CredentialsCard() {
+  const credentials = useCredentials();
+  const issue = useIssueKey();
   const shown = issue.data;
   const data = credentials.data;
   return (
     <section className="card" aria-labelledby="credentials-title">
-      <h2 id="credentials-title">Credentials</h2>
+      <h2 id="credentials-title">Platform and default key</h2>
       <QueryStatus query={credentials} loading="Loading credentials…" what="your credentials" />
-      {shown && (
-        <div className="secret" role="alert">
-          <p><strong>Copy your API key now: it is shown only once.</strong></p>
-          <code data-testid="api-key">{shown.apiKey}</code>
-          <button
-            onClick={async () => {
-              await navigator.clipboard?.writeText(shown.apiKey).catch(() => undefined);
-              setCopied(true);
-            }}
-          >
-            {copied ? "Copied" : "Copy"}
-          </button>
-        </div>
-      )}
+      {shown && <ShownOnce apiKey={shown.apiKey} />}
       {data ? (
         <>
-          <p>Platform ID <code data-testid="platform-id">{data.platformId}</code></p>
-          <p>API key <code data-testid="key-prefix">{data.keyPrefix}…</code></p>
+          <dl className="facts">
+            <div><dt>Platform ID</dt><dd><code data-testid="platform-id">{data.platformId}</code></dd></div>
+            <div><dt>Default key</dt><dd><code data-testid="key-prefix">{data.keyPrefix}…</code></dd></div>
+          </dl>
           <button
             className="secondary"
             disabled={issue.isPending}
             onClick={() => window.confirm("Rotate the key? The current key stops working at once.") && issue.mutate("rotate")}
           >
-            Rotate key
+            Rotate default key
           </button>
         </>
       ) : (
         data === null && (
           <>
-            <p className="empty">No credentials yet.</p>
-            <button data-testid="generate" disabled={issue.isPending} onClick={() => issue.mutate("generate")}>
-              Generate platform ID and API key
-            </button>
+            <p className="empty">No API key yet: create one to get your platform ID.</p>
+            <GenerateButton issue={issue} />
           </>
         )
       )}

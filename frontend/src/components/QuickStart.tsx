@@ -1,11 +1,17 @@
 import { config } from "../config";
 
+/** One metered call for the end user `user_42`, with the key when it is at hand. */
+export function curlSnippet(apiKey?: string): string {
+  const key = apiKey ?? "$DREAMAPI_API_KEY";
+  return `curl -X POST ${config.apiMulti}/api/data \\\n  -H "authorization: Bearer ${key}" \\\n  -H "x-user-id: user_42"`;
+}
+
 // The SDKs live in the dream-api repository (clients/python, clients/typescript) until they are
 // published; the snippets say so.
 export function QuickStart({ platformId }: { platformId: string }) {
   const base = config.apiMulti;
   const snippets = {
-    curl: `curl -X POST ${base}/api/data \\\n  -H "authorization: Bearer $DREAMAPI_API_KEY" \\\n  -H "x-user-id: user_42"`,
+    curl: curlSnippet(),
     Python: [
       "# pip install ./clients/python   (dreamapi-client, from the dream-api repository)",
       "from dreamapi_client import DreamApi, QuotaExceeded",
@@ -45,7 +51,7 @@ export function QuickStart({ platformId }: { platformId: string }) {
     ].join("\n"),
   };
   return (
-    <section className="card" aria-labelledby="quickstart-title">
+    <section className="card" aria-labelledby="quickstart-title" id="quick-start">
       <h2 id="quickstart-title">Quick start</h2>
       <p>
         Your platform: <code>{platformId}</code>. Meter a call for one of your users, with curl or the SDKs

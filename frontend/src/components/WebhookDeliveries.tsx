@@ -2,6 +2,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { useSession } from "../auth/context";
 import { apiMulti, bearer, unwrap, type ApiMultiReply } from "../client";
+import { useToast } from "../dashboard/toast";
 import { queryKeys } from "../hooks/queryKeys";
 import { ErrorAlert, QueryStatus } from "./QueryStatus";
 import type { WebhookEndpoint } from "./WebhooksCard";
@@ -17,6 +18,7 @@ const isPending = (list: DeliveryList | undefined) =>
 export function WebhookDeliveries({ platformId, endpoint }: { platformId: string; endpoint: WebhookEndpoint }) {
   const session = useSession();
   const queryClient = useQueryClient();
+  const toast = useToast();
   const [shown, setShown] = useState(false);
   const queryKey = queryKeys.deliveries(session.userId, platformId, endpoint.id);
   const path = { endpointId: endpoint.id };
@@ -44,8 +46,9 @@ export function WebhookDeliveries({ platformId, endpoint }: { platformId: string
             }),
           );
     },
-    onSuccess: async () => {
+    onSuccess: async (_, what) => {
       setShown(true);
+      toast(what.kind === "test" ? "Test event queued: its delivery shows below." : "Delivery queued again.");
       await queryClient.invalidateQueries({ queryKey });
     },
   });
@@ -67,7 +70,7 @@ export function WebhookDeliveries({ platformId, endpoint }: { platformId: string
       </div>
       {shown && <QueryStatus query={deliveries} loading="Loading deliveries…" what="deliveries" />}
       <ErrorAlert error={action.error} />
-      {list && list.length === 0 && <p className="empty">No deliveries yet.</p>}
+      {list && list.length === 0 && <p className="empty">No deliveries yet: send a test event to see one.</p>}
       {list && list.length > 0 && (
         <div className="table-scroll">
           <table data-testid="deliveries">

@@ -2,6 +2,9 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { useSession } from "../auth/context";
 import { apiMulti, bearer, unwrap, type ApiMultiReply } from "../client";
+import { Field, FormErrorSummary } from "../dashboard/FormErrors";
+import { formErrors, type FormErrors } from "../dashboard/fieldErrors";
+import { useToast } from "../dashboard/toast";
 import { queryKeys } from "../hooks/queryKeys";
 import { ErrorAlert, QueryStatus } from "./QueryStatus";
 import { WebhookDeliveries } from "./WebhookDeliveries";
@@ -24,6 +27,7 @@ type WantedEndpoint = { url: string; events: WebhookEventType[]; description: st
 export function WebhooksCard({ platformId }: { platformId: string }) {
   const session = useSession();
   const queryClient = useQueryClient();
+  const toast = useToast();
   const queryKey = queryKeys.webhooks(session.userId, platformId);
   const endpoints = useQuery({
     queryKey,
@@ -41,6 +45,7 @@ export function WebhooksCard({ platformId }: { platformId: string }) {
     onMutate: (): void => remove.reset(),
     onSuccess: async (endpoint) => {
       setCreated(endpoint);
+      toast(`Endpoint added: ${endpoint.url}. Copy its signing secret now.`);
       await queryClient.invalidateQueries({ queryKey });
     },
   });
@@ -55,6 +60,7 @@ export function WebhooksCard({ platformId }: { platformId: string }) {
     onMutate: (): void => add.reset(),
     onSuccess: async (_, endpoint) => {
       setCreated((current) => (current?.id === endpoint.id ? null : current));
+      toast(`Endpoint deleted: ${endpoint.url}.`);
       queryClient.removeQueries({ queryKey: queryKeys.deliveries(session.userId, platformId, endpoint.id) });
       await queryClient.invalidateQueries({ queryKey });
     },
@@ -77,7 +83,9 @@ export function WebhooksCard({ platformId }: { platformId: string }) {
           <code data-testid="webhook-secret">{created.secret}</code>
         </div>
       )}
-      {list.length === 0 && endpoints.isSuccess && <p className="empty">No webhook endpoints yet.</p>}
+      {list.length === 0 && endpoints.isSuccess && (
+        <p className="empty">No webhook endpoints yet: add one below to hear when your users near their limits.</p>
+      )}
       {list.map((endpoint) => (
         <article key={endpoint.id} className="endpoint" data-testid="webhook-endpoint" aria-labelledby={`endpoint-${endpoint.id}`}>
           <h3 id={`endpoint-${endpoint.id}`}><code>{endpoint.url}</code></h3>
@@ -88,13 +96,16 @@ export function WebhooksCard({ platformId }: { platformId: string }) {
           </button>
         </article>
       ))}
-      <ErrorAlert error={add.error ?? remove.error} testId="webhook-error" />
-      <AddEndpointForm onAdd={(wanted) => add.mutateAsync(wanted).then(() => true, () => false)} />
+      <ErrorAlert error={remove.error} testId="webhook-error" />
+      <AddEndpointForm
+        errors={formErrors(add.error, ["url", "events", "description"], { invalid_webhook_url: "url" })}
+        onAdd={(wanted) => add.mutateAsync(wanted).then(() => true, () => false)}
+      />
     </section>
   );
 }
 
-function AddEndpointForm({ onAdd }: { onAdd: (wanted: WantedEndpoint) => Promise<boolean> }) {
+function AddEndpointForm({ onAdd, errors }: { onAdd: (wanted: WantedEndpoint) => Promise<boolean>; errors: FormErrors }) {
   const [url, setUrl] = useState("");
   const [description, setDescription] = useState("");
   const [events, setEvents] = useState<WebhookEventType[]>([...WEBHOOK_EVENT_TYPES]);
@@ -115,8 +126,12 @@ function AddEndpointForm({ onAdd }: { onAdd: (wanted: WantedEndpoint) => Promise
   return (
     <form onSubmit={submit} className="endpoint-form" aria-labelledby="add-webhook-title">
       <h3 id="add-webhook-title">Add an endpoint</h3>
-      <label>Endpoint URL <input type="url" value={url} onChange={(e) => setUrl(e.target.value)} placeholder="https://example.com/webhooks" required /></label>
-      <label>Description (optional) <input value={description} onChange={(e) => setDescription(e.target.value)} /></label>
+      <Field errors={errors} path="url" label="Endpoint URL">
+        {(props) => <input type="url" value={url} onChange={(e) => setUrl(e.target.value)} placeholder="https://example.com/webhooks" required {...props} />}
+      </Field>
+      <Field errors={errors} path="description" label="Description (optional)">
+        {(props) => <input value={description} onChange={(e) => setDescription(e.target.value)} {...props} />}
+      </Field>
       <fieldset>
         <legend>Events</legend>
         {WEBHOOK_EVENT_TYPES.map((type) => (
@@ -125,7 +140,8 @@ function AddEndpointForm({ onAdd }: { onAdd: (wanted: WantedEndpoint) => Promise
           </label>
         ))}
       </fieldset>
-      <button type="submit" data-testid="add-webhook" disabled={busy}>Add endpoint</button>
+      <FormErrorSummary errors={errors} what="Endpoint" testId="add-webhook-error" />
+      <button type="submit" data-testid="add-webhook" disabled={busy}>{busy ? "Adding…" : "Add endpoint"}</button>
     </form>
   );
 }
