@@ -63,7 +63,14 @@ def test_units_per_day_by_tier_for_this_month_and_the_last_after_the_month_turns
         lambda: usage_by_day(api_multi, api_key), lambda r: r["totals"]["units"] == 16, timeout=20
     )
     assert report["month"] == this_month and report["period"]["start"] == this_month + "-01"
-    assert report["totals"] == {"units": 16, "calls": 5, "byTier": {"free": 6, "pro": 10}, "endUsers": 2}
+    assert report["totals"] == {
+        "units": 16,
+        "calls": 5,
+        "byTier": {"free": 6, "pro": 10},
+        "endUsers": 2,
+        "byModel": {},
+        "byRoute": {},
+    }
     assert report["tiers"] == ["pro", "free"]  # most units first
     assert [day["date"] for day in report["days"]][-1] == today  # every day up to today
     assert report["days"][0]["date"] == this_month + "-01"
@@ -80,7 +87,14 @@ def test_units_per_day_by_tier_for_this_month_and_the_last_after_the_month_turns
         timeout=20,
     )
     assert upcoming["month"] > this_month
-    assert upcoming["totals"] == {"units": 4, "calls": 1, "byTier": {"free": 4}, "endUsers": 1}
+    assert upcoming["totals"] == {
+        "units": 4,
+        "calls": 1,
+        "byTier": {"free": 4},
+        "endUsers": 1,
+        "byModel": {},
+        "byRoute": {},
+    }
     last = usage_by_day(next_month_api_multi, api_key, this_month)
     assert last["totals"] == report["totals"] and last["days"][-1]["date"] == last["period"]["end"]
     assert {d["date"]: d["units"] for d in last["days"]}[today] == 16
