@@ -18,6 +18,7 @@ PAGES = [
     "OverviewPage",
     "KeysPage",
     "PricingPage",
+    "GatewayPage",
     "EndUsersPage",
     "EndUserPage",
     "AnalyticsPage",

@@ -1,6 +1,7 @@
 """The dashboard's app shell in headless Chromium, with realistic data seeded through the API (two
 tiers, a credit pack, 30 end users who made metered calls with the API key, credits, a webhook
-endpoint with a delivery, alert thresholds): every page is reached from the sidebar and by its URL
+endpoint with a delivery, alert thresholds, a gateway config in front of the origin and LLM
+stand-ins with calls through it and a reservation held): every page is reached from the sidebar and by its URL
 (also after a reload), the browser's back and forward buttons move between pages, the sidebar is a
 menu at 375 px, and table and month views live in the URL. Every page is checked with axe-core
 (WCAG 2.0/2.1 A and AA: no serious or critical violation) in light and dark at 1280 and 375 px, has
@@ -14,6 +15,7 @@ import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import httpx
 import pytest
@@ -39,6 +41,9 @@ __all__ = ["browser", "dashboard"]  # fixtures used by this module's tests
 WIDE, HEIGHT = 1280, 800
 MAX_SCREENS = 2.5
 END_USERS = 30
+UPSTREAM_SECRET = "Bearer sk-origin-" + "pages" * 5
+PROVIDER_KEY = "sk-provider-" + "p" * 24
+HELD = 5  # a reservation the heaviest end user holds while the pages are looked at
 
 
 @dataclass(frozen=True)
@@ -57,6 +62,7 @@ SECTIONS = [
     Section("Overview", "/dashboard", "overview", by_test_id("stats-users")),
     Section("API keys", "/dashboard/keys", "keys", by_test_id("api-key-row")),
     Section("Pricing", "/dashboard/pricing", "pricing", by_test_id("pack-0")),
+    Section("Gateway", "/dashboard/gateway", "gateway", by_test_id("gateway-route-row", 3)),
     Section("End users", "/dashboard/users", "end-users", by_test_id("end-user-row", 24)),
     Section("Analytics", "/dashboard/analytics", "analytics", by_test_id("tier-chart")),
     Section("Webhooks and alerts", "/dashboard/webhooks", "webhooks", by_test_id("webhook-endpoint")),
@@ -72,6 +78,10 @@ class Seeded:
     api_key: str
     heaviest: str  # the end user with the most units
     units: int  # all their calls together
+    calls: int
+    gateway_url: str
+    by_route: dict[str, int]  # the heaviest user's units through the gateway
+    by_model: dict[str, int]
 
 
 @pytest.fixture(scope="module")
@@ -111,16 +121,89 @@ def seeded(platform: Platform, dashboard: str, browser: Browser) -> Iterator[See
         assert test.status_code == 202, test.text
         alerts = api.put("/api/developer/alerts", json={"usageThresholds": [80, 100], "creditsBelow": 100})
         assert alerts.status_code == 200, alerts.text
+        # a gateway in front of the origin stand-in, and an AI route to the LLM stand-in with its own
+        # upstream and key; users[1] (at the free limit, paying with credits) calls it three times
+        gateway, gateway_url = seed_gateway(platform, api)
+        before = api.get("/api/usage", headers={"x-user-id": users[1]}).json()["usage"]["count"]
+        by_route, by_model = gateway_calls(platform, api, gateway_url, users[1])
+        after = eventually(
+            lambda: api.get("/api/usage", headers={"x-user-id": users[1]}).json()["usage"],
+            lambda usage: (
+                usage["count"] == before + sum(by_route.values()) + sum(by_model.values())
+                and usage["held"] == 0
+            ),
+        )
+        assert after["count"] == before + sum(by_route.values()) + sum(by_model.values()), after
+        total += after["count"] - before
+        held = api.post(
+            "/api/reservations", json={"units": HELD, "ttlSeconds": 3600}, headers={"x-user-id": users[1]}
+        )
+        assert held.status_code == 201, held.text
         # the dashboard's figures come from snapshots that trail the meter by a second or so
         listed = eventually(
             lambda: api.get("/api/developer/users", params={"pageSize": "1"}).json(),
-            lambda table: table.get("total") == END_USERS,
+            # (the heaviest: users[1], at the free limit, who then called the gateway)
+            lambda table: (
+                table.get("total") == END_USERS
+                and (table["users"][0]["userId"], table["users"][0]["units"]) == (users[1], after["count"])
+            ),
             timeout=60,
         )
         assert listed["total"] == END_USERS, listed
         heaviest = listed["users"][0]["userId"]
-    yield Seeded(page, errors, api_key, heaviest, total)
+        assert heaviest == users[1], listed
+        # the gateway's calls in the month's report (snapshots, a second or so behind)
+        report = eventually(
+            lambda: api.get("/api/developer/analytics/usage").json()["totals"],
+            lambda totals: totals["byRoute"] == by_route and totals["byModel"] == by_model,
+        )
+        assert (report["byRoute"], report["byModel"]) == (by_route, by_model), report
+        assert gateway["gatewayUrl"] == gateway_url
+    yield Seeded(page, errors, api_key, heaviest, total, END_USERS + 3, gateway_url, by_route, by_model)
     page.close()
+
+
+def seed_gateway(platform: Platform, api: httpx.Client) -> tuple[dict[str, Any], str]:
+    config = {
+        "upstream": platform.origin.base_url,
+        "upstreamHeaders": {"authorization": UPSTREAM_SECRET},
+        "routes": [
+            {"method": "POST", "path": "/v1/echo", "units": {"fixed": 2}},
+            {"method": "GET", "path": "/v1/units", "units": {"responseHeader": "x-units", "max": 100}},
+            {"method": "POST", "path": "/v1/usage", "units": {"jsonPointer": "/usage/units", "max": 1000}},
+            {
+                "kind": "openai",
+                "path": "/v1/chat/completions",
+                "upstream": platform.llm.base_url,
+                "upstreamHeaders": {"authorization": f"Bearer {PROVIDER_KEY}"},
+                "models": {"gpt-4o-mini": {"inputPer1k": 1, "outputPer1k": 4, "cachedInputPer1k": 0.5}},
+                "maxOutputTokens": 64,
+            },
+        ],
+    }
+    stored = api.put("/api/developer/gateway", json=config)
+    assert stored.status_code == 201, stored.text
+    return stored.json(), f"{platform.workers['gateway'].url}/{stored.json()['platformId']}"
+
+
+def gateway_calls(
+    platform: Platform, api: httpx.Client, gateway_url: str, user: str
+) -> tuple[dict[str, int], dict[str, int]]:
+    """Three calls of `user` with a key of their own: what they cost by route and by model."""
+    created = api.post(f"/api/developer/users/{user}/keys", json={"name": "seed"})
+    assert created.status_code == 201, created.text
+    key = {"authorization": f"Bearer {created.json()['apiKey']}"}
+    assert httpx.post(f"{gateway_url}/v1/echo", content=b"hi", headers=key).status_code == 200
+    assert httpx.get(f"{gateway_url}/v1/units", params={"units": "7"}, headers=key).status_code == 200
+    chat = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "w " * 400}]}
+    reply = httpx.post(
+        f"{gateway_url}/v1/chat/completions", json=chat, headers={**key, "x-llm-output-tokens": "20"}
+    )
+    assert reply.status_code == 200, reply.text
+    usage = reply.json()["usage"]
+    # (400 input tokens at 1 a 1,000, 20 output at 4), rounded up to a whole unit
+    model_units = -(-(usage["prompt_tokens"] * 1 + usage["completion_tokens"] * 4) // 1000)
+    return {"POST /v1/echo": 2, "GET /v1/units": 7}, {"gpt-4o-mini": model_units}
 
 
 def heading(page: Page) -> Locator:
@@ -149,6 +232,16 @@ def every_screen(page: Page, slug: str, heights: dict[str, int]) -> None:
     page.set_viewport_size({"width": WIDE, "height": HEIGHT})
 
 
+def assert_units_by(page: Page, test_id: str, seeded: Seeded) -> None:
+    """The tables of units by route and by model show what the gateway's calls cost."""
+    for kind, units in (("route", seeded.by_route), ("model", seeded.by_model)):
+        table = page.get_by_test_id(f"{test_id}-{kind}")
+        rows = table.locator("tbody tr")
+        expect(rows).to_have_count(len(units))
+        for name, amount in units.items():
+            expect(rows.filter(has_text=name)).to_contain_text(f"{amount:,}")
+
+
 def test_every_page_from_the_sidebar_by_its_url_and_back(seeded: Seeded, dashboard: str) -> None:
     page = seeded.page
     page.set_viewport_size({"width": WIDE, "height": HEIGHT})
@@ -170,7 +263,7 @@ def test_every_page_from_the_sidebar_by_its_url_and_back(seeded: Seeded, dashboa
     # the seeded data is what the pages show
     nav_to(page, "Overview")
     expect(page.get_by_test_id("stats-users")).to_have_text(str(END_USERS))
-    expect(page.get_by_test_id("stats-calls")).to_have_text(str(END_USERS))
+    expect(page.get_by_test_id("stats-calls")).to_have_text(str(seeded.calls))
     expect(page.get_by_test_id("stats-units")).to_have_text(f"{seeded.units:,}")
     expect(page.get_by_test_id("checklist-progress")).to_have_text("3 of 5 done")
     nav_to(page, "End users")
@@ -183,6 +276,10 @@ def test_every_page_from_the_sidebar_by_its_url_and_back(seeded: Seeded, dashboa
     expect(page.get_by_test_id("end-user-id")).to_have_text(seeded.heaviest)
     expect(sidebar_link(page, "End users")).to_have_attribute("aria-current", "page")
     expect(page.get_by_test_id("user-daily-chart")).to_be_visible()
+    expect(page.get_by_test_id("user-held")).to_have_text(str(HELD))
+    assert_units_by(page, "user-units-by", seeded)
+    expect(page.get_by_test_id("user-key-row")).to_have_count(1)
+    expect(page.get_by_test_id("user-key-row")).to_contain_text("seed")
     every_screen(page, "end-user", heights)
 
     # the browser's back button returns to the previous page, forward goes again
@@ -199,6 +296,29 @@ def test_every_page_from_the_sidebar_by_its_url_and_back(seeded: Seeded, dashboa
     page.go_forward()
     expect(page).to_have_url(f"{dashboard}/dashboard")
     expect(heading(page)).to_have_text("Overview")
+
+    # the gateway's config (headers masked) and its calls by route and by model
+    nav_to(page, "Gateway")
+    expect(page.get_by_test_id("gateway-url")).to_have_text(seeded.gateway_url)
+    expect(page.get_by_test_id("gateway-headers")).to_have_text("authorization: ********")
+    expect(page.get_by_test_id("gateway-route-row")).to_have_count(4)
+    expect(page.get_by_test_id("gateway-route-row").nth(1)).to_contain_text(
+        "the x-units header of the answer, at most 100"
+    )
+    expect(page.get_by_test_id("gateway-route-row").nth(3)).to_contain_text(
+        "gpt-4o-mini: 1 in, 4 out, 0.5 cached"
+    )
+    expect(page.get_by_test_id("gateway-route-row").nth(3)).to_contain_text("with its own authorization")
+    assert UPSTREAM_SECRET not in page.content() and PROVIDER_KEY not in page.content()
+    # editing asks for both header values again: the config's and the AI route's own
+    page.get_by_test_id("edit-gateway").click()
+    expect(page.get_by_label("Value of authorization", exact=True)).to_have_value("")
+    expect(page.get_by_label("Value of authorization for POST /v1/chat/completions")).to_have_value("")
+    expect(page.get_by_test_id("header-values").locator("input")).to_have_count(2)
+    page.get_by_role("button", name="Cancel").click()
+    expect(page.get_by_test_id("gateway-route-row")).to_have_count(4)
+    nav_to(page, "Analytics")
+    assert_units_by(page, "units-by", seeded)
 
     # by URL: every page loads where it was asked for, and a reload keeps it there
     for section in SECTIONS:

@@ -1,8 +1,9 @@
 """The end users' portal (/p/{platformId}) and the landing page in headless Chromium, against the
 real platform in workerd: an end user signs in (customer identity stand-in), sees this month's
 usage and chart, upgrades through the Stripe stand-in's checkout on the developer's connected
-account, buys credits and opens the billing portal. Also what a platform without Stripe, an
-unknown platform and another platform's user see. Every screen is checked with axe (WCAG A/AA),
+account, buys credits and opens the billing portal; another creates and revokes a key of their
+own and sees what a reservation holds next to their usage. Also what a platform without Stripe,
+an unknown platform and another platform's user see. Every screen is checked with axe (WCAG A/AA),
 has no horizontal scroll at 375 px, and is photographed at 1280 and 375 px to artifacts/e2e/."""
 
 from __future__ import annotations
@@ -257,4 +258,73 @@ def test_an_unknown_platform_is_not_found(dashboard: str, browser: Browser) -> N
     page.goto(f"{dashboard}/p/not-a-platform")
     expect(page.get_by_role("heading", name="Portal not found")).to_be_visible()
     expect(page.get_by_role("alert")).to_contain_text("is not a valid provider id")
+    tab.assert_clean()
+
+
+def test_an_end_user_creates_and_revokes_a_key_of_their_own(
+    platform: Platform,
+    dashboard: str,  # noqa: F811 - fixture
+    browser: Browser,  # noqa: F811 - fixture
+) -> None:
+    with platform.client("api_multi") as api_multi:
+        platform_id, api_key = register(api_multi)
+        assert (
+            put_tiers(api_multi, api_key, [{"name": "free", "limit": 100, "default": True}]).status_code
+            == 200
+        )
+    api = platform.workers["api_multi"].url
+    tab = Tab(browser, expected_statuses=(403,))  # the new account's first read, before it joins
+    page = tab.page
+    page.goto(f"{dashboard}/p/{platform_id}")
+    email = f"keys-{secrets.token_hex(4)}@example.com"
+    sign_in(page, email)
+    user = end_user_id(email)
+    keys = page.get_by_role("region", name="Your API keys")
+    expect(keys.get_by_text("No keys yet.")).to_be_visible()
+    expect(page.get_by_test_id("usage-held")).to_have_text("0")
+
+    # create: the key shown once, with a copy button that has the focus; it calls the API as them
+    keys.get_by_label("New key's name").fill("laptop")
+    keys.get_by_test_id("portal-create-key").click()
+    own_key = keys.get_by_test_id("portal-new-key").inner_text()
+    assert own_key.startswith("dream_user_")
+    expect(keys.get_by_test_id("portal-new-key-box")).to_contain_text("shown only once")
+    expect(keys.get_by_role("button", name="Copy the key")).to_be_focused()
+    listed = keys.get_by_test_id("portal-key")
+    expect(listed).to_have_count(1)
+    expect(listed.first).to_contain_text("laptop")
+    expect(listed.first).to_contain_text(own_key[:15] + "…")
+    expect(listed.first.get_by_test_id("portal-key-status")).to_have_text("active")
+    expect(keys.get_by_label("New key's name")).to_have_value("")
+    usage = httpx.get(f"{api}/api/usage", headers={"authorization": f"Bearer {own_key}"})
+    assert usage.status_code == 200 and usage.json()["userId"] == user
+
+    # what the developer's server reserves for them shows as held, next to their usage
+    reserved = httpx.post(
+        f"{api}/api/reservations",
+        json={"units": 7, "ttlSeconds": 600},
+        headers=key_headers(api_key, user),
+    )
+    assert reserved.status_code == 201, reserved.text
+    assert (
+        httpx.post(f"{api}/api/data", json={"units": 3}, headers=key_headers(api_key, user)).status_code
+        == 200
+    )
+    page.get_by_role("button", name="Refresh", exact=True).click()
+    expect(page.get_by_test_id("usage-held")).to_have_text("7")
+    expect(page.get_by_test_id("usage-count")).to_have_text("3")
+    tab.screens("portal-keys")
+
+    # revoke: asked first, then refused by the API; after a reload the key is listed, never shown
+    listed.first.get_by_role("button", name="Revoke laptop").click()
+    expect(keys.get_by_role("button", name="Yes, revoke laptop")).to_be_focused()
+    keys.get_by_role("button", name="Yes, revoke laptop").click()
+    expect(keys.get_by_test_id("portal-key-status")).to_have_text("revoked")
+    expect(keys.get_by_role("status").filter(has_text="is revoked")).to_be_visible()
+    expect(keys.get_by_test_id("portal-new-key")).to_have_count(0)
+    assert httpx.get(f"{api}/api/usage", headers={"authorization": f"Bearer {own_key}"}).status_code == 401
+    page.reload()
+    expect(page.get_by_test_id("portal-key-status")).to_have_text("revoked")
+    assert own_key not in page.content()
+    tab.screens("portal-keys-revoked")
     tab.assert_clean()

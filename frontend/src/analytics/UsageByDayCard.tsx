@@ -6,9 +6,9 @@ import { recentMonths, useUsageByDay } from "./queries";
 import { seconds } from "./format";
 import "./analytics.css";
 
-const readMonth = (params: URLSearchParams) =>
+export const readMonth = (params: URLSearchParams) =>
   params.get("month") === recentMonths().lastMonth ? recentMonths().lastMonth : recentMonths().thisMonth;
-const writeMonth = (month: string) => new URLSearchParams(month === recentMonths().thisMonth ? {} : { month });
+export const writeMonth = (month: string) => new URLSearchParams(month === recentMonths().thisMonth ? {} : { month });
 
 /** Units per day by tier, this month or the last, from the end users' meter snapshots. */
 export function UsageByDayCard({ platformId }: { platformId: string }) {

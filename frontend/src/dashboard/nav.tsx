@@ -21,6 +21,7 @@ export const SECTIONS: readonly Section[] = [
   { path: "", label: "Overview", icon: "home", page: lazy(() => import("./pages/OverviewPage")) },
   { path: "keys", label: "API keys", icon: "key", page: lazy(() => import("./pages/KeysPage")) },
   { path: "pricing", label: "Pricing", icon: "tag", page: lazy(() => import("./pages/PricingPage")) },
+  { path: "gateway", label: "Gateway", icon: "gateway", page: lazy(() => import("./pages/GatewayPage")) },
   {
     path: "users",
     label: "End users",

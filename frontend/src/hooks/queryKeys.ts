@@ -18,6 +18,11 @@ export const queryKeys = {
   alerts: (userId: string | null, platformId: string) => ["developer", userId, platformId, "alerts"] as const,
   endUserCredits: (userId: string | null, platformId: string, endUserId: string) =>
     ["developer", userId, platformId, "end-user-credits", endUserId] as const,
+  /** GET /api/developer/gateway (null: none configured) */
+  gateway: (userId: string | null, platformId: string) => ["developer", userId, platformId, "gateway"] as const,
+  /** GET /api/developer/users/{userId}/keys: one end user's own keys */
+  endUserKeys: (userId: string | null, platformId: string, endUserId: string) =>
+    ["developer", userId, platformId, "end-user-keys", endUserId] as const,
   /** api_multi /api/tiers?platformId= (public: what the pricing page shows too) */
   tiers: (platformId: string) => ["tiers", platformId] as const,
   /** api_multi /api/credit-packs?platformId= (public) */

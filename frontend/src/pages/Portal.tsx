@@ -1,5 +1,6 @@
 // The end users' portal of one developer's API (/p/{platformId}): the plans and credit packs,
-// and once signed in (the shared customer app) this month's usage, upgrades, credits and billing.
+// and once signed in (the shared customer app) this month's usage and what is held, their own API
+// keys, upgrades, credits and billing.
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type ReactNode, useEffect } from "react";
 import { useParams } from "react-router-dom";
@@ -25,6 +26,7 @@ import {
   type TierList,
   type UsageReport,
 } from "./portal/model";
+import { PortalKeys } from "./portal/PortalKeys";
 import { rememberCheckout, useReturnFromCheckout, type Return } from "./portal/returnFromCheckout";
 import { UsageChart } from "./portal/UsageChart";
 
@@ -50,6 +52,7 @@ export function Portal() {
   const elsewhere = report?.platformId !== undefined && report.platformId !== platformId;
   const signOut = () => {
     queryClient.removeQueries({ queryKey: ["portal", "usage"] });
+    queryClient.removeQueries({ queryKey: ["portal", "keys"] });
     session.signOut();
   };
 
@@ -101,6 +104,7 @@ export function Portal() {
               elsewhere={elsewhere}
               onSignOut={signOut}
             />
+            {session.signedIn && report && !elsewhere && <PortalKeys platformId={platformId} session={session} />}
             <Plans
               platformId={platformId}
               tiers={tiers.data}
@@ -309,6 +313,13 @@ function Usage({
           <dt>Remaining</dt>
           <dd>
             <strong data-testid="usage-remaining">{count(usage.remaining)}</strong> units
+          </dd>
+        </div>
+        <div>
+          <dt>Held</dt>
+          <dd>
+            <strong data-testid="usage-held">{count(usage.held ?? 0)}</strong> units
+            <span className="portal-hint portal-stat-note">set aside for calls in progress</span>
           </dd>
         </div>
         <div>

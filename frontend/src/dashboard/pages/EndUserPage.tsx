@@ -4,7 +4,9 @@ import { Link, useParams } from "react-router-dom";
 import { useSession } from "../../auth/context";
 import { useEndUser, type EndUserDetail } from "../../analytics/queries";
 import { apiMulti, bearer, unwrap } from "../../client";
+import { UnitsBy } from "../../analytics/UnitsBy";
 import { BarChartFigure } from "../../components/BarChartFigure";
+import { EndUserKeysCard } from "../../components/EndUserKeysCard";
 import { QueryStatus } from "../../components/QueryStatus";
 import { Field, FormErrorSummary } from "../FormErrors";
 import { formErrors } from "../fieldErrors";
@@ -14,8 +16,9 @@ import { RequirePlatform } from "../RequirePlatform";
 import { useToast } from "../toast";
 import "../../analytics/analytics.css";
 
-/** One end user of the developer's platform, exact (read from their meter): usage by day, tier,
- * credits (grant or remove), overage, and the webhook events about them. */
+/** One end user of the developer's platform, exact (read from their meter): usage by day, what open
+ * reservations hold, units by gateway route and model, their own keys, tier, credits (grant or
+ * remove), overage, and the webhook events about them. */
 export default function EndUserPage() {
   const { userId = "" } = useParams();
   return (
@@ -40,8 +43,13 @@ function EndUser({ platformId, userId }: { platformId: string; userId: string })
       <QueryStatus query={user} loading="Loading this end user…" what="this end user" />
       {data && (
         <>
-          {/* one section per concern of this end user; their own API keys and reservations come next */}
+          {/* one section per concern of this end user */}
           <Usage data={data} refetch={() => user.refetch()} fetching={user.isFetching} />
+          <section className="card" aria-labelledby="user-units-by-title">
+            <h2 id="user-units-by-title">Units through the gateway this month</h2>
+            <UnitsBy byRoute={data.unitsBy.route} byModel={data.unitsBy.model} testId="user-units-by" empty="None yet." />
+          </section>
+          <EndUserKeysCard platformId={platformId} userId={data.userId} />
           <Credits data={data} platformId={platformId} />
           <div className="two-columns">
             <Overage data={data} />
@@ -62,10 +70,17 @@ function Usage({ data, refetch, fetching }: { data: EndUserDetail; refetch: () =
         <div><dt>Units</dt><dd data-testid="user-units">{usage.count}</dd></div>
         <div><dt>Limit</dt><dd data-testid="user-limit">{usage.limit}</dd></div>
         <div><dt>Remaining</dt><dd data-testid="user-remaining">{usage.remaining}</dd></div>
+        <div><dt>Held by reservations</dt><dd data-testid="user-held">{usage.held ?? 0}</dd></div>
         <div><dt>Tier</dt><dd data-testid="user-plan">{usage.plan}</dd></div>
         <div><dt>Credits</dt><dd data-testid="user-credits">{data.credits.balance}</dd></div>
         <div><dt>Subscription</dt><dd data-testid="user-subscription">{data.subscription.tier ? `${data.subscription.tier} (${data.subscription.status})` : "none"}</dd></div>
       </dl>
+      {(usage.held ?? 0) > 0 && (
+        <p className="hint" data-testid="user-held-hint">
+          {usage.held} units are set aside for work in progress (reservations, gateway calls on their way): nothing else can
+          spend them until each is settled, released or expires.
+        </p>
+      )}
       {data.lastCountedTier && data.lastCountedTier !== usage.plan && (
         <p className="hint">Their latest call counted against <strong>{data.lastCountedTier}</strong> (X-User-Plan).</p>
       )}
@@ -142,7 +157,7 @@ function Credits({ data, platformId }: { data: EndUserDetail; platformId: string
       {entries.length === 0 ? (
         <p className="empty">No ledger entries yet: grant credits above, or sell credit packs on your pricing page.</p>
       ) : (
-        <div className="table-scroll">
+        <div className="table-scroll" tabIndex={0} role="region" aria-label="Credit ledger">
           <table data-testid="ledger">
             <caption className="hint">Ledger, newest first</caption>
             <thead>
