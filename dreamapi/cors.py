@@ -19,6 +19,8 @@ EXPOSED_HEADERS = (
     "x-ratelimit-limit",
     "x-ratelimit-remaining",
     "x-ratelimit-reset",
+    "ratelimit",
+    "ratelimit-policy",
 )
 PREFLIGHT_MAX_AGE_SECONDS = 600
 

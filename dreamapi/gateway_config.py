@@ -32,6 +32,10 @@ AI_PATHS = {"openai": ("/chat/completions", "/embeddings"), "anthropic": ("/mess
 _TOKEN = re.compile(r"^[!#$%&'*+.^_`|~0-9a-z-]{1,64}$")
 _PATH = re.compile(r"^(/([A-Za-z0-9._~!$&'()+,;=:@-]+|\*))+/?$|^/$")
 _POINTER = re.compile(r"^(/([^/~]|~[01])*)+$")
+# What the API shows in place of a header value (values are write-only): a config read back and
+# sent again unchanged would otherwise replace the secrets with it.
+MASK = "********"
+
 # Headers the gateway owns: framing, hop-by-hop, and the identity headers it signs.
 _RESERVED_HEADERS = {
     "host",
@@ -189,6 +193,8 @@ def _headers(value: Any, where: str, problems: list[str]) -> dict[str, str] | No
             problems.append(f"{where}: {name} is set by the gateway itself")
         elif not _header_value(header_value):
             problems.append(f"{where}.{name} must be printable text of at most {MAX_HEADER_VALUE} characters")
+        elif header_value == MASK:
+            problems.append(f"{where}.{name} is the mask shown in place of its value: send the value itself")
         else:
             headers[lowered] = header_value
     return headers

@@ -10,12 +10,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from dreamapi import kvkeys
-from dreamapi.gateway_config import GatewayConfig, parse_gateway_config
+from dreamapi.gateway_config import MASK, GatewayConfig, parse_gateway_config
 from dreamapi.ports.kv import KVNamespace
 from dreamapi.ports.secret_box import SecretBox
 from dreamapi.upstream_policy import UpstreamPolicy
 
-MASK = "********"
 # Stored configs were checked when stored; the gateway checks each upstream again on every call.
 _ANY_UPSTREAM = UpstreamPolicy(allow_local=True)
 

@@ -292,6 +292,7 @@ def test_an_end_users_keys_a_test_call_and_units_by_route(
     headers = page.get_by_test_id("test-call-headers")
     expect(headers).to_contain_text("x-ratelimit-limit120")  # the tier's rate, read across origins
     expect(headers).to_contain_text("x-ratelimit-remaining")
+    expect(headers).to_contain_text(re.compile(r"ratelimit-policy.*q=120;w=60"))  # exposed too
     expect(page.get_by_test_id("test-call-body")).to_contain_text('"path": "/v1/echo"')
     expect(page.get_by_test_id("test-call-body")).to_contain_text(f'"x-dream-user-id": "{user}"')
     screens(page, "gateway-test-call")

@@ -342,6 +342,13 @@ def test_the_config_is_validated_whole_and_its_secrets_never_shown(setup: Setup)
     assert refused.status_code == 400 and refused.json()["error"] == "invalid_gateway_config"
     problems = refused.json()["problems"]
     assert len(problems) >= 7, problems
+    # what GET shows, sent back as it is, would replace the secret with its mask: refused
+    read_back = {name: shown[name] for name in ("upstream", "upstreamHeaders", "routes")}
+    masked = setup.api_multi.put("/api/developer/gateway", headers=headers, json=read_back)
+    assert masked.status_code == 400, masked.text
+    assert masked.json()["problems"] == [
+        "upstreamHeaders.authorization is the mask shown in place of its value: send the value itself"
+    ]
     assert (
         setup.api_multi.get("/api/developer/gateway", headers=headers).json()["routes"] == shown["routes"]
     )  # kept

@@ -1,8 +1,8 @@
 // A test call through the gateway from this browser, as one of the developer's end users: pick a
 // route, create a key for the end user (shown once) or paste one, send, and read the answer's status,
-// the rate headers a page may read, and its body. The gateway answers the dashboard's origin with
-// CORS (its ALLOWED_ORIGINS and FRONTEND_URL); the same call as a curl line is always shown, for
-// what a page cannot read (RateLimit, RateLimit-Policy) and for a gateway this page cannot reach.
+// the rate headers, and its body. The gateway answers the dashboard's origin with CORS (its
+// ALLOWED_ORIGINS and FRONTEND_URL); the same call as a curl line is always shown, for a gateway
+// this page cannot reach.
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useId, useState, type FormEvent } from "react";
 import { Link } from "react-router-dom";
@@ -18,7 +18,6 @@ import {
   routeMethod,
   sampleBody,
   samplePath,
-  UNREADABLE_HEADERS,
   type GatewayShown,
 } from "./model";
 
@@ -217,10 +216,6 @@ function AnswerView({ answer }: { answer: Answer }) {
           ))}
         </dl>
       )}
-      <p className="hint">
-        {UNREADABLE_HEADERS.join(" and ")} come with the answer too, but the gateway&apos;s CORS does not let pages read them:
-        <code> curl -i</code> shows them.
-      </p>
       <pre data-testid="test-call-body" tabIndex={0} aria-label="Answer body">{answer.body || "(empty body)"}</pre>
     </div>
   );

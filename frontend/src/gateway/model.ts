@@ -164,14 +164,10 @@ export function sampleBody(route: GatewayRoute): string {
   return ["GET", "DELETE"].includes(routeMethod(route)) ? "" : "{}";
 }
 
-/** The answer's headers worth showing for a metered call that a page may read across origins: the
- * gateway's CORS exposes the X-RateLimit-* family, Retry-After and X-Request-Id (and Content-Type
- * is always readable). */
-export const READABLE_HEADERS = ["x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-reset", "retry-after", "x-request-id", "content-type"] as const;
-
-/** Sent on every forwarded answer too, but not exposed by the gateway's CORS: a page cannot read
- * them (curl shows them). */
-export const UNREADABLE_HEADERS = ["RateLimit", "RateLimit-Policy"] as const;
+/** The answer's headers worth showing for a metered call, all of which a page may read across
+ * origins: the gateway's CORS exposes RateLimit, RateLimit-Policy, the X-RateLimit-* family,
+ * Retry-After and X-Request-Id (and Content-Type is always readable). */
+export const READABLE_HEADERS = ["ratelimit", "ratelimit-policy", "x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-reset", "retry-after", "x-request-id", "content-type"] as const;
 
 /** A shell-quoted word ('…', with ' inside written as '\''). */
 export function shellQuote(text: string): string {
