@@ -13,6 +13,7 @@ refuses to apply an operation after its deadline, and we wait a little longer th
 
 from __future__ import annotations
 
+import json
 import logging
 import secrets
 import time
@@ -33,7 +34,7 @@ from dreamapi.meter_answers import (
 )
 from dreamapi.meter_terms import MeterSubject, MeterTerms, clock_fields
 from dreamapi.periods import month_period
-from dreamapi.ports.meter import MeterPort, MeterUnavailableError
+from dreamapi.ports.meter import JsonBody, MeterPort, MeterUnavailableError
 from dreamapi.usage import RateWindow, Usage
 
 logger = logging.getLogger("dreamapi.metering")
@@ -85,7 +86,9 @@ class UsageMeter:
         """How long a subject's object waits before writing its dashboard snapshots."""
         return self._flush_seconds
 
-    async def send(self, subject: MeterSubject, operation: str, payload: dict[str, Any]) -> dict[str, Any]:
+    async def send(
+        self, subject: MeterSubject, operation: str, payload: dict[str, Any] | JsonBody
+    ) -> dict[str, Any]:
         """One operation on the subject's object (MeterUnavailableError when it did not answer)."""
         return await self._port.send(subject.name, operation, payload, self._timeout + ANSWER_GRACE_SECONDS)
 
@@ -97,16 +100,20 @@ class UsageMeter:
         """Epoch ms `seconds` from now in real time (the object's clock, whatever ours is offset by)."""
         return int((self._wall_clock() + seconds) * 1000)
 
-    def counting_payload(self, subject: MeterSubject, terms: MeterTerms, now: float) -> dict[str, Any]:
-        """What every counting operation carries: our clock, the terms, where snapshots go, the deadline."""
-        return {
+    def counting_body(
+        self, subject: MeterSubject, terms: MeterTerms, now: float, fields: dict[str, Any]
+    ) -> JsonBody:
+        """What every counting operation carries: `fields`, our clock, where snapshots go, the
+        deadline, and the terms (encoded once per terms: they are most of the payload)."""
+        per_call = {
+            **fields,
             **clock_fields(now),
-            **terms.to_json(),
             "snapshotKey": subject.snapshot_key,
             "periodSnapshotKey": subject.period_snapshot_key,
             "flushSeconds": self._flush_seconds,
             "deadline": self.deadline(),
         }
+        return JsonBody(f"{{{terms.encoded}, {json.dumps(per_call)[1:]}")
 
     async def record_call(
         self,
@@ -120,12 +127,16 @@ class UsageMeter:
         """Counts one call of `units` units, or raises 429 (rate) / 403 (monthly limit) / 422 (an
         Idempotency-Key reused) / 503, counting nothing; a call the terms cannot cover whole is
         refused whole."""
-        payload = {
-            **self.counting_payload(subject, terms, now),
-            "operation": secrets.token_hex(12),  # a retry of this operation is applied once
-            "amount": units,
-            "idempotency": idempotency.to_json() if idempotency else None,
-        }
+        payload = self.counting_body(
+            subject,
+            terms,
+            now,
+            {
+                "operation": secrets.token_hex(12),  # a retry of this operation is applied once
+                "amount": units,
+                "idempotency": idempotency.to_json() if idempotency else None,
+            },
+        )
         try:
             answer = await self.send(subject, "meter", payload)
             refused = refusal(answer, terms, now)

@@ -28,7 +28,7 @@ from dreamapi.meter_answers import (
 )
 from dreamapi.meter_terms import MeterSubject, MeterTerms
 from dreamapi.metering import UsageMeter
-from dreamapi.ports.meter import MeterUnavailableError
+from dreamapi.ports.meter import JsonBody, MeterUnavailableError
 from dreamapi.time_format import iso_from_ms
 from dreamapi.usage import RateWindow, Usage
 
@@ -148,12 +148,13 @@ class Reservations:
     ) -> ReservationStep:
         """Holds `units` for `ttl_seconds` (one call in the rate window), or raises 429 / 403 (with
         what is held and available) / 422 / 503, holding nothing."""
-        payload = {
-            **self._meter.counting_payload(subject, terms, now),
+        hold = {"id": new_reservation_id(), "expiresAt": self._meter.deadline_after(ttl_seconds)}
+        fields = {
             "amount": units,
-            "hold": {"id": new_reservation_id(), "expiresAt": self._meter.deadline_after(ttl_seconds)},
+            "hold": hold,
             "idempotency": idempotency.to_json() if idempotency else None,
         }
+        payload = self._meter.counting_body(subject, terms, now, fields)
         return await self._step(subject, terms, "reserve", payload, now, "nothing was held")
 
     async def settle(
@@ -169,20 +170,19 @@ class Reservations:
         """Counts `units` of the reservation as one metered call (a retry with the same units gets
         the same answer), or raises 404 / 409 (settled with other units, released, expired) / 503.
         `breakdown` names what the call was (`model:…`, `route:…`): its units are also kept by that name."""
-        payload = {
-            **self._meter.counting_payload(subject, terms, now),
-            "holdId": reservation_id,
-            "amount": units,
-        }
+        fields: dict[str, Any] = {"holdId": reservation_id, "amount": units}
         if breakdown is not None:
-            payload["breakdown"] = breakdown
-        return await self._step(subject, terms, "settle", payload, now, "nothing was counted")
+            fields["breakdown"] = breakdown
+        payload = self._meter.counting_body(subject, terms, now, fields)
+        return await self._step(subject, terms, "settle", payload, now, "nothing was counted", reservation_id)
 
     async def release(
         self, subject: MeterSubject, terms: MeterTerms, reservation_id: str, *, now: float
     ) -> ReservationStep:
-        payload = {**self._meter.counting_payload(subject, terms, now), "holdId": reservation_id}
-        return await self._step(subject, terms, "release", payload, now, "nothing was released")
+        payload = self._meter.counting_body(subject, terms, now, {"holdId": reservation_id})
+        return await self._step(
+            subject, terms, "release", payload, now, "nothing was released", reservation_id
+        )
 
     async def get(self, subject: MeterSubject, reservation_id: str) -> Reservation:
         try:
@@ -199,9 +199,10 @@ class Reservations:
         subject: MeterSubject,
         terms: MeterTerms,
         operation: str,
-        payload: dict[str, Any],
+        payload: JsonBody,
         now: float,
         what: str,
+        reservation_id: str | None = None,
     ) -> ReservationStep:
         try:
             answer = await self._meter.send(subject, operation, payload)
@@ -210,7 +211,7 @@ class Reservations:
             if refused is not None:
                 raise refused
             if decision == "not_found":
-                raise reservation_not_found(str(payload.get("holdId")))
+                raise reservation_not_found(str(reservation_id))
             if decision in ("settled_otherwise", "settled", "released", "expired") and decision != _done(
                 operation
             ):

@@ -1,25 +1,29 @@
 #!/usr/bin/env python3
 """Benchmark of the hot path: every route side by side with the floor worker of its design.
 
-  make bench   (or: .venv/bin/python scripts/bench.py [--rounds 5] [--seconds 6] [--connections 4])
+  make bench   (or: .venv/bin/python scripts/bench.py [--rounds 5] [--seconds 6] [--only NAME ...])
 
-Starts, in the pinned workerd, the usage meter, api_multi, front_auth_api, the baseline
-(scripts/bench_baseline: our adapter and router, no auth, no storage) and two floor workers
+Two layouts, in the pinned workerd. make dev's: the usage meter, api_multi, front_auth_api, the
+baseline (scripts/bench_baseline: our adapter and router, no auth, no storage) and the floors
 (scripts/bench_floors: a bare Python worker answering a constant, and one making the single
-usage-meter call a metered request needs, with no adapter). wrk (C, its own process, so the load
-generator does not compete with the Python interpreter for the measured CPU) drives each
-scenario in turn, round after round, so machine drift hits all of them alike. Reported: p50/p95/
-p99 and throughput (medians over rounds), their ratios to the scenario's floor, storage
-operations per call (counted at the ports: EXPOSE_KV_OPS), $ per million calls, cold starts.
-Writes BENCHMARKS.md and BENCHMARKS.json. Timing lives here, never in the test suite.
+usage-meter call a metered request needs), each in its own process, bound through wrangler's dev
+registry. Production's (scripts/bench_one_process.py): each worker in one process with the objects
+it calls, beside floors in the same layout. wrk (C, its own process, so the load generator does
+not compete with the Python interpreter for the measured CPU) drives each scenario in turn, round
+after round, so machine drift hits all of them alike; a streaming client measures the time to the
+first token through the gateway and straight from the LLM stand-in (scripts/bench_ttft.py).
+Reported: p50/p95/p99 and throughput (medians over rounds), CPU per call, their ratios to the
+scenario's floor, storage operations per call (counted at the ports: EXPOSE_KV_OPS), $ per
+million calls, cold starts, and the targets met or missed. Writes BENCHMARKS.md and
+BENCHMARKS.json. Timing lives here, never in the test suite.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
-import platform as host
 import secrets
 import shutil
 import statistics
@@ -27,6 +31,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -38,7 +43,8 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from dreamapi import webhook_events
-from scripts import devstack
+from scripts import bench_report, bench_ttft, devstack
+from scripts.bench_one_process import ECHO_ROUTE, OneProcess, echo_body, one_process_layouts
 from scripts.build import BUILD_ROOT, WORKERS, gzipped_size
 from scripts.local_platform import Platform, running_platform
 
@@ -59,19 +65,27 @@ USERS = 50
 # few hundred objects per process (README "The two commands").
 DEVELOPERS = 50
 LOG_DIR = devstack.ROOT / "artifacts" / "bench"
-TARGET_LATENCY_RATIO = 1.2
+RESERVE_BODY = '{"units": 1, "ttlSeconds": 3600}'  # nothing held here expires while the benchmark runs
+
+
+DEV, ONE = "dev", "one"  # make dev's layout (a process per worker), production's (one process)
 
 
 @dataclass(frozen=True)
 class Scenario:
     name: str
-    worker: str
+    worker: str  # the process serving it (a worker of make dev's layout, or a one-process layout)
     method: str
     path: str
     floor: str | None  # the scenario whose numbers this one is compared against
     min_throughput_ratio: float = 0.8
     what: str = ""
-    reference: str | None = None  # a second floor, reported beside the first (not a target)
+    reference: str | None = None  # a second floor, reported beside the first
+    layout: str = DEV
+    max_latency_ratio: float = 1.2  # p50 (and p99 where checked) against the floor
+    check_p99: bool = True
+    max_cpu_ratio: float | None = None
+    max_reference_p50_ratio: float | None = None  # a target against the reference too
 
 
 SCENARIOS = (
@@ -85,6 +99,7 @@ SCENARIOS = (
         0.85,
         "our adapter + router, no storage",
         reference="floor_http",
+        max_latency_ratio=1.3,
     ),
     Scenario(
         "floor_http",
@@ -120,14 +135,111 @@ SCENARIOS = (
         "floor_meter",
         what="developer's own call, JWT",
     ),
+    # production's layout: each worker in one process with the objects it calls
+    Scenario(
+        "floor_do",
+        "floor_do",
+        "POST",
+        "/",
+        None,
+        what="bare Python worker + a minimal JS object: one SQLite check-and-increment",
+        layout=ONE,
+    ),
+    Scenario(
+        "floor_meter_1p",
+        "floor_meter_1p",
+        "POST",
+        "/",
+        None,
+        what="bare Python worker + our usage meter: one `meter` call with a plain payload",
+        layout=ONE,
+    ),
+    Scenario(
+        "api_key_1p",
+        "api_multi_1p",
+        "POST",
+        "/api/data",
+        "floor_do",
+        0.67,
+        "metered call, API key + X-User-Id",
+        reference="floor_meter_1p",
+        layout=ONE,
+        max_latency_ratio=1.5,
+        check_p99=False,
+        max_cpu_ratio=2.0,
+    ),
+    Scenario(
+        "usage_1p",
+        "api_multi_1p",
+        "GET",
+        "/api/usage",
+        "floor_do",
+        0.67,
+        "GET /api/usage, API key",
+        layout=ONE,
+        max_latency_ratio=1.5,
+        check_p99=False,
+        max_cpu_ratio=2.0,
+    ),
+    Scenario(
+        "reserve_1p",
+        "api_multi_1p",
+        "POST",
+        "/api/reservations",
+        "floor_do",
+        0.67,
+        "reserve 1 unit (JSON body), API key",
+        reference="api_key_1p",
+        layout=ONE,
+        max_latency_ratio=1.5,
+        check_p99=False,
+        max_reference_p50_ratio=1.1,
+    ),
+    Scenario(
+        "settle_1p",
+        "api_multi_1p",
+        "POST",
+        "/api/reservations/{id}/settle",
+        "floor_do",
+        0.67,
+        "settle a 1-unit hold (JSON body), API key",
+        reference="api_key_1p",
+        layout=ONE,
+        max_latency_ratio=1.5,
+        check_p99=False,
+        max_reference_p50_ratio=1.1,
+    ),
+    Scenario(
+        "floor_forward",
+        "floor_forward",
+        "POST",
+        "/{platformId}/v1/echo",
+        None,
+        what="bare Python worker forwarding to the origin stand-in, nothing else",
+        layout=ONE,
+    ),
+    Scenario(
+        "gateway_1p",
+        "gateway_1p",
+        "POST",
+        "/{platformId}/v1/echo",
+        "floor_forward",
+        0.67,
+        "gateway call, end user's own key: hold, forward, settle after the answer",
+        layout=ONE,
+        max_latency_ratio=1.5,
+        check_p99=False,
+    ),
 )
+TTFT_CALLS = 200  # streamed completions each way (bench_report: the targets)
 
 WRK_SCRIPT = """
-local headers = %(headers)s
+local requests = %(requests)s
 local n = 0
 request = function()
   n = n + 1
-  return wrk.format(%(method)s, %(path)s, headers[(n %% #headers) + 1])
+  local r = requests[(n %% #requests) + 1]
+  return wrk.format(r[1], r[2], r[3], r[4])
 end
 done = function(summary, latency, requests)
   local e = summary.errors
@@ -141,11 +253,26 @@ end
 """
 
 
-def lua_headers(headers: list[dict[str, str]]) -> str:
-    rows = ", ".join(
-        "{" + ", ".join(f"[{json.dumps(k)}] = {json.dumps(v)}" for k, v in h.items()) + "}" for h in headers
-    )
-    return "{" + rows + "}"
+@dataclass(frozen=True)
+class Call:
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: str | None = None
+
+
+def lua_string(text: str) -> str:
+    return json.dumps(text)  # a JSON string is a Lua string literal for these ASCII values
+
+
+def wrk_script(calls: list[Call]) -> str:
+    """A wrk script cycling through `calls`, one after another across the connections."""
+    rows = []
+    for call in calls:
+        pairs = ", ".join(f"[{lua_string(k)}] = {lua_string(v)}" for k, v in call.headers.items())
+        body = lua_string(call.body) if call.body is not None else "nil"
+        rows.append(f"{{{lua_string(call.method)}, {lua_string(call.path)}, {{{pairs}}}, {body}}}")
+    return WRK_SCRIPT % {"requests": "{\n" + ",\n".join(rows) + "\n}"}
 
 
 def cpu_seconds(process_group: int) -> float:
@@ -204,16 +331,15 @@ def cold_start(worker: str, log_dir: Path) -> float:
             process.stop()
 
 
-def operations_per_call(
-    url: str, scenario: Scenario, headers: list[dict[str, str]]
-) -> dict[str, float] | None:
-    """Storage operations of a steady-state call, as the worker counted them at its ports."""
+def operations_per_call(url: str, calls: list[Call]) -> dict[str, float] | None:
+    """Storage operations of steady-state calls, as the worker counted them at its ports."""
     counted: dict[str, list[int]] = {name: [] for name in OPERATIONS}
     with httpx.Client(base_url=url, timeout=30) as client:
         for index in range(20):
-            reply = client.request(scenario.method, scenario.path, headers=headers[index % len(headers)])
+            call = calls[index % len(calls)]
+            reply = client.request(call.method, call.path, headers=call.headers, content=call.body)
             kv, meter = reply.headers.get("x-kv-ops"), reply.headers.get("x-meter-ops")
-            if reply.status_code != 200 or not kv or not meter:
+            if not reply.is_success or not kv or not meter:
                 return None
             ops = {k: int(v) for k, v in (part.split("=") for part in kv.split(";"))}
             ops |= {f"meter_{k}": int(v) for k, v in (part.split("=") for part in meter.split(";"))}
@@ -252,9 +378,9 @@ def with_webhooks(api_multi: str, api_key: str, receiver_url: str) -> None:
     httpx.put(f"{api_multi}/api/developer/alerts", json=thresholds, headers=headers).raise_for_status()
 
 
-def prepare(platform: Platform) -> dict[str, list[dict[str, str]]]:
-    """Platforms with a roomy tier (one with a webhook endpoint), their end users' credentials,
-    and paid developers."""
+def prepare(platform: Platform) -> dict[str, list[Call]]:
+    """make dev's layout: platforms with a roomy tier (one with a webhook endpoint), their end
+    users' credentials, and paid developers."""
     api_multi = platform.workers["api_multi"].url
     key, platform_id = bench_platform(api_multi)
     hooked_key, _ = bench_platform(api_multi)
@@ -278,7 +404,7 @@ def prepare(platform: Platform) -> dict[str, list[dict[str, str]]]:
         {"authorization": "Bearer " + platform.developer_token(developer, expires_in=7200)}
         for developer in developers
     ]
-    return {
+    headers = {
         "floor_bare": key_headers,
         "baseline": key_headers,
         "floor_http": key_headers,
@@ -290,6 +416,33 @@ def prepare(platform: Platform) -> dict[str, list[dict[str, str]]]:
         "usage": key_headers,
         "verify_auth": developer_headers,
     }
+    return {
+        scenario.name: [Call(scenario.method, scenario.path, h) for h in headers[scenario.name]]
+        for scenario in SCENARIOS
+        if scenario.layout == DEV
+    }
+
+
+def one_process_calls(one: OneProcess) -> dict[str, list[Call]]:
+    """Production's layout; settle_1p's calls are made per run (each settles a fresh hold)."""
+    json_type = {"content-type": "application/json"}
+    echo = f"/{one.platform_id}{ECHO_ROUTE}"
+    plain = [Call("POST", "/", h) for h in one.key_headers]
+    return {
+        "floor_do": plain,
+        "floor_meter_1p": plain,
+        "api_key_1p": [Call("POST", "/api/data", h) for h in one.key_headers],
+        "usage_1p": [Call("GET", "/api/usage", h) for h in one.key_headers],
+        "reserve_1p": [
+            Call("POST", "/api/reservations", {**h, **json_type}, RESERVE_BODY) for h in one.key_headers
+        ],
+        "floor_forward": [Call("POST", echo, json_type, echo_body())],
+        "gateway_1p": [Call("POST", echo, {**h, **json_type}, echo_body()) for h in one.user_key_headers],
+    }
+
+
+def settle_calls(one: OneProcess, count: int) -> list[Call]:
+    return [Call("POST", path, headers, '{"units": 1}') for path, headers in one.holds(count)]
 
 
 def chosen(only: list[str] | None) -> tuple[Scenario, ...]:
@@ -320,61 +473,75 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     print(json.dumps(cold), flush=True)
 
     root = Path(tempfile.mkdtemp(prefix="dreamapi-bench-"))
-    with running_platform(root, LOG_DIR, ("api_multi", "front_auth_api"), {"EXPOSE_KV_OPS": "1"}) as platform:
-        extra = {
-            name: devstack.start_worker(
+    with (
+        running_platform(root, LOG_DIR, ("api_multi", "front_auth_api"), {"EXPOSE_KV_OPS": "1"}) as platform,
+        dev_floors(platform) as extra,
+        one_process_layouts(platform, root / "one-process", LOG_DIR) as one,
+    ):
+        processes = {**platform.workers, **extra, **one.processes}
+        urls = {name: process.url for name, process in processes.items()}
+        meter_pid = platform.meter.popen.pid
+        measured = {
+            name: (process.popen.pid, meter_pid) if name not in one.processes else (process.popen.pid,)
+            for name, process in processes.items()
+        }
+        calls = {**prepare(platform), **one_process_calls(one)}
+        expected = dict.fromkeys((s.name for s in scenarios), 1000.0)  # calls a second, until measured
+
+        def script(scenario: Scenario, seconds: int) -> Path:
+            if scenario.name == "settle_1p":  # a fresh hold for each call the run can make
+                calls[scenario.name] = settle_calls(one, int(expected[scenario.name] * seconds * 1.5) + 100)
+            path = root / f"{scenario.name}.lua"
+            path.write_text(wrk_script(calls[scenario.name]))
+            return path
+
+        print("warm-up…", flush=True)
+        for scenario in scenarios:
+            warm = wrk(urls[scenario.worker], script(scenario, 3), 3, args.connections)
+            expected[scenario.name] = warm["throughput_rps"]
+        metered = {*platform.workers, "api_multi_1p", "gateway_1p"}
+        operations = {}
+        for scenario in scenarios:
+            if scenario.worker in metered:
+                if scenario.name == "settle_1p":
+                    calls[scenario.name] = settle_calls(one, 20)
+                operations[scenario.name] = operations_per_call(urls[scenario.worker], calls[scenario.name])
+        rounds: dict[str, list[dict[str, float]]] = {s.name: [] for s in scenarios}
+        for number in range(1, args.rounds + 1):
+            for scenario in scenarios:
+                sample = wrk(
+                    urls[scenario.worker],
+                    script(scenario, args.seconds),
+                    args.seconds,
+                    args.connections,
+                    measured[scenario.worker],
+                )
+                rounds[scenario.name].append(sample)
+                expected[scenario.name] = max(expected[scenario.name], sample["throughput_rps"])
+            print(f"round {number}/{args.rounds} done", flush=True)
+        ttft = None
+        if "gateway_1p" in rounds:
+            print("time to first token…", flush=True)
+            ttft = bench_ttft.measure(one, platform.llm.base_url, TTFT_CALLS)
+    return summarise(args, scenarios, rounds, operations, cold, ttft)
+
+
+@contextlib.contextmanager
+def dev_floors(platform: Platform) -> Iterator[dict[str, devstack.Process]]:
+    """The baseline and the floors of make dev's layout, on the platform's state and registry."""
+    extra = {}
+    try:
+        for name in ("bench_baseline", *devstack.FLOORS):
+            extra[name] = devstack.start_worker(
                 name, devstack.free_port(), platform.persist_dir, LOG_DIR, {}, registry=platform.registry
             )
-            for name in ("bench_baseline", *devstack.FLOORS)
-        }
-        try:
-            devstack.wait_until_up(extra["bench_baseline"])
-            devstack.wait_until_up(extra["floor_bare"], "/")
-            devstack.wait_until_up(extra["floor_http"], "/")
-            devstack.wait_until_up(extra["floor_meter"], "/")  # a meter read: the meter is reachable
-            processes = {**platform.workers, **extra}
-            urls = {name: process.url for name, process in processes.items()}
-            measured = {
-                name: (process.popen.pid, platform.meter.popen.pid) for name, process in processes.items()
-            }
-            headers = prepare(platform)
-            scripts = {}
-            for scenario in scenarios:
-                script = root / f"{scenario.name}.lua"
-                script.write_text(
-                    WRK_SCRIPT
-                    % {
-                        "headers": lua_headers(headers[scenario.name]),
-                        "method": json.dumps(scenario.method),
-                        "path": json.dumps(scenario.path),
-                    }
-                )
-                scripts[scenario.name] = script
-            print("warm-up…", flush=True)
-            for scenario in scenarios:
-                wrk(urls[scenario.worker], scripts[scenario.name], 3, args.connections)
-            operations = {
-                s.name: operations_per_call(urls[s.worker], s, headers[s.name])
-                for s in scenarios
-                if s.worker in platform.workers
-            }
-            rounds: dict[str, list[dict[str, float]]] = {s.name: [] for s in scenarios}
-            for number in range(1, args.rounds + 1):
-                for scenario in scenarios:
-                    rounds[scenario.name].append(
-                        wrk(
-                            urls[scenario.worker],
-                            scripts[scenario.name],
-                            args.seconds,
-                            args.connections,
-                            measured[scenario.worker],
-                        )
-                    )
-                print(f"round {number}/{args.rounds} done", flush=True)
-        finally:
-            for process in extra.values():
-                process.stop()
-    return summarise(args, scenarios, rounds, operations, cold)
+        devstack.wait_until_up(extra["bench_baseline"])
+        for floor in devstack.FLOORS:  # floor_meter's answer is a meter read: the meter is reachable
+            devstack.wait_until_up(extra[floor], "/")
+        yield extra
+    finally:
+        for process in extra.values():
+            process.stop()
 
 
 def summarise(
@@ -383,20 +550,29 @@ def summarise(
     rounds: dict[str, list[dict[str, float]]],
     operations: dict[str, dict[str, float] | None],
     cold: dict[str, float],
+    ttft: dict[str, Any] | None,
 ) -> dict[str, Any]:
     scenarios: dict[str, dict[str, Any]] = {}
     for scenario in scenarios_run:
         samples = rounds[scenario.name]
+        worker_cpu = round(statistics.median(sample["cpu_ms_0"] for sample in samples), 3)
+        meter_cpu = (
+            round(statistics.median(sample["cpu_ms_1"] for sample in samples), 3)
+            if scenario.layout == DEV
+            else None
+        )
         summary: dict[str, Any] = {
             "what": scenario.what,
+            "layout": scenario.layout,
             "request": f"{scenario.method} {scenario.path}",
             "floor": scenario.floor,
             **{
                 metric: round(statistics.median(sample[metric] for sample in samples), 2)
                 for metric in ("p50_ms", "p95_ms", "p99_ms", "throughput_rps")
             },
-            "worker_cpu_ms_per_call": round(statistics.median(sample["cpu_ms_0"] for sample in samples), 3),
-            "meter_cpu_ms_per_call": round(statistics.median(sample["cpu_ms_1"] for sample in samples), 3),
+            "worker_cpu_ms_per_call": worker_cpu,
+            "meter_cpu_ms_per_call": meter_cpu,
+            "cpu_ms_per_call": round(worker_cpu + (meter_cpu or 0), 3),
             "requests": int(sum(sample["requests"] for sample in samples)),
             "failures": int(sum(sample["failures"] for sample in samples)),
             "rounds": samples,
@@ -407,24 +583,21 @@ def summarise(
             summary["cost_per_million_usd"] = cost_per_million(ops)
         scenarios[scenario.name] = summary
     for scenario in scenarios_run:
-        if scenario.floor:
-            mine, floor = scenarios[scenario.name], scenarios[scenario.floor]
-            scenarios[scenario.name]["vs_floor"] = {
-                **{m: round(mine[m] / floor[m], 2) for m in ("p50_ms", "p95_ms", "p99_ms")},
-                "throughput": round(mine["throughput_rps"] / floor["throughput_rps"], 2),
-            }
-        if scenario.reference and scenario.reference in scenarios:
-            mine, reference = scenarios[scenario.name], scenarios[scenario.reference]
-            scenarios[scenario.name]["vs_reference"] = {
-                "floor": scenario.reference,
-                **{m: round(mine[m] / reference[m], 2) for m in ("p50_ms", "p99_ms")},
-                "throughput": round(mine["throughput_rps"] / reference["throughput_rps"], 2),
-            }
+        mine = scenarios[scenario.name]
+        for key, other in (("vs_floor", scenario.floor), ("vs_reference", scenario.reference)):
+            if other and other in scenarios:
+                theirs = scenarios[other]
+                mine[key] = {
+                    "name": other,
+                    **{m: round(mine[m] / theirs[m], 2) for m in ("p50_ms", "p95_ms", "p99_ms")},
+                    "throughput": round(mine["throughput_rps"] / theirs["throughput_rps"], 2),
+                    "cpu": round(mine["cpu_ms_per_call"] / theirs["cpu_ms_per_call"], 2),
+                }
     sizes = {name: round(gzipped_size(BUILD_ROOT / name) / 1024) for name in (*WORKERS, "bench_baseline")}
     return {
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "command": " ".join(["scripts/bench.py", *sys.argv[1:]]),
-        "machine": machine(),
+        "machine": bench_report.machine(),
         "load": {
             "generator": subprocess.run(["wrk", "-v"], capture_output=True, text=True).stdout.split("\n")[0]
             or "wrk",
@@ -436,121 +609,29 @@ def summarise(
             "developers": DEVELOPERS,
         },
         "scenarios": scenarios,
+        "gateway_metering": gateway_metering(scenarios),
+        "ttft": ttft,
         "cold_start_seconds": cold,
         "bundle_gzipped_kib": sizes,
     }
 
 
-def machine() -> str:
-    cpu = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if line.startswith("model name")
-        ),
-        host.processor(),
-    )
-    memory_kb = next(
-        int(line.split()[1])
-        for line in Path("/proc/meminfo").read_text().splitlines()
-        if line.startswith("MemTotal")
-    )
-    return (
-        f"{cpu}, {os.cpu_count()} cores, {memory_kb / 1024 / 1024:.0f} GiB, {host.system()} {host.release()}"
-    )
-
-
-def targets(result: dict[str, Any]) -> list[tuple[str, str, bool]]:
-    rows = []
-    for scenario in SCENARIOS:
-        if not scenario.floor or scenario.name not in result["scenarios"]:
-            continue
-        ratios = result["scenarios"][scenario.name]["vs_floor"]
-        for metric in ("p50_ms", "p99_ms"):
-            name = f"{scenario.name}: {metric[:3]} ≤ {TARGET_LATENCY_RATIO}x {scenario.floor}"
-            rows.append((name, f"{ratios[metric]}x", ratios[metric] <= TARGET_LATENCY_RATIO))
-        name = f"{scenario.name}: throughput ≥ {scenario.min_throughput_ratio}x {scenario.floor}"
-        rows.append((name, f"{ratios['throughput']}x", ratios["throughput"] >= scenario.min_throughput_ratio))
-    for name, s in result["scenarios"].items():
-        rows.append((f"{name}: no failed call", str(s["failures"]), s["failures"] == 0))
-        if "operations_per_call" in s:
-            ops = s["operations_per_call"]
-            rows.append((f"{name}: no KV write", str(ops["writes"]), ops["writes"] == 0))
-    return rows
-
-
-def markdown(result: dict[str, Any]) -> str:
-    load = result["load"]
-    lines = [
-        "# Benchmarks",
-        "",
-        f"Generated {result['generated_at']} by `{result['command']}` (see the script's docstring).",
-        f"Machine: {result['machine']}. Runtime: workerd 1.20241106 via wrangler 3.92.0 (local, offline).",
-        f"Load: {load['generator']}, {load['threads']} thread, {load['connections']} connections, "
-        f"{load['seconds_per_scenario_per_round']} s per scenario per round, {load['rounds']} interleaved "
-        f"rounds (medians below), {load['end_users']} end users, {load['developers']} developers.",
-        "",
-        "| scenario | request | p50 ms | p95 ms | p99 ms | req/s | vs floor p50 / p99 / throughput "
-        "| CPU ms per call: worker / meter | KV r/w/l, meter calls/rows per call | $ per M calls | failed |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
-    ]
-    for name, s in result["scenarios"].items():
-        ratios = s.get("vs_floor")
-        ratio_text = (
-            f"{ratios['p50_ms']}x / {ratios['p99_ms']}x / {ratios['throughput']}x ({s['floor']})"
-            if ratios
-            else "—"
-        )
-        if "vs_reference" in s:
-            ref = s["vs_reference"]
-            ratio_text += f"; {ref['p50_ms']}x / {ref['p99_ms']}x / {ref['throughput']}x ({ref['floor']})"
-        cpu_text = f"{s['worker_cpu_ms_per_call']} / {s['meter_cpu_ms_per_call']}"
-        ops = s.get("operations_per_call")
-        ops_text = "—"
-        if ops:
-            ops_text = f"{ops['reads']}/{ops['writes']}/{ops['lists']}, "
-            ops_text += f"{ops['meter_calls']}/{ops['meter_rows_written']}"
-        cost = f"{s['cost_per_million_usd']:.2f}" if "cost_per_million_usd" in s else "—"
-        lines.append(
-            f"| {name} | {s['request']} | {s['p50_ms']} | {s['p95_ms']} | {s['p99_ms']} "
-            f"| {s['throughput_rps']} | {ratio_text} | {cpu_text} | {ops_text} | {cost} | {s['failures']} |"
-        )
-    lines += [
-        "",
-        "Floors: `floor_bare` is a bare Python worker returning a constant (no adapter); `floor_http` "
-        "also reads the method, URL and headers and answers JSON with two headers (what any adapter "
-        "must cross into JavaScript for); "
-        "`floor_meter` / `floor_peek` are bare Python workers making the one usage-meter call "
-        "(count / read) the route needs, through the same local Durable Object path. Ratios compare a "
-        "route with the floor of its design.",
-        "Cost: Cloudflare list prices (Workers request $0.30/M, KV read $0.50/M, write and list "
-        "$5.00/M, Durable Object request $0.15/M, SQLite row written $1.00/M past 50M a month). The "
-        "meter's dashboard snapshots (at most one KV write per active end user per "
-        "USAGE_SNAPSHOT_SECONDS) are not per call.",
-        "CPU: user + system time per call of the worker's process group (wrangler, its dev proxy, "
-        "workerd) and of the meter's, read from /proc around each wrk run; wrangler logs at warn, "
-        "so it does no per-request work.",
-        "",
-        "## Cold start and bundle size",
-        "",
-        "| worker | cold start (process start → first 200) | bundle, gzipped |",
-        "|---|---|---|",
-    ]
-    for name, seconds in result["cold_start_seconds"].items():
-        size = result["bundle_gzipped_kib"].get(name)
-        lines.append(f"| {name} | {seconds} s | {f'{size} KiB' if size is not None else '—'} |")
-    lines += [
-        "",
-        "Cold start here includes starting wrangler and workerd and loading Pyodide and every "
-        "bundled module; production Python Workers restore a memory snapshot taken at deploy time.",
-        "",
-        "## Targets",
-        "",
-        "| target | measured | met |",
-        "|---|---|---|",
-    ]
-    lines += [f"| {name} | {value} | {'yes' if met else 'no'} |" for name, value, met in targets(result)]
-    return "\n".join(lines) + "\n"
+def gateway_metering(scenarios: dict[str, dict[str, Any]]) -> dict[str, Any] | None:
+    """What metering adds to a forwarded call (gateway_1p above floor_forward) against what it
+    adds to a metered call (api_key_1p above floor_bare), at p50 and in CPU per call."""
+    needed = ("gateway_1p", "floor_forward", "api_key_1p", "floor_bare")
+    if not all(name in scenarios for name in needed):
+        return None
+    gateway, forward, metered, bare = (scenarios[name] for name in needed)
+    result: dict[str, Any] = {}
+    for metric in ("p50_ms", "cpu_ms_per_call"):
+        added, own = gateway[metric] - forward[metric], metered[metric] - bare[metric]
+        result[metric] = {
+            "gateway": round(added, 3),
+            "metered_call": round(own, 3),
+            "ratio": round(added / own, 2),
+        }
+    return result
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -564,9 +645,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=devstack.ROOT / "BENCHMARKS.md")
     args = parser.parse_args(argv)
     result = run(args)
-    args.out.write_text(markdown(result))
+    report = bench_report.markdown(result, SCENARIOS)
+    args.out.write_text(report)
     args.out.with_suffix(".json").write_text(json.dumps(result, indent=2) + "\n")
-    print(markdown(result))
+    print(report)
     return 0
 
 

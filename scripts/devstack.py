@@ -13,6 +13,7 @@ import contextlib
 import json
 import os
 import random
+import re
 import signal
 import socket
 import subprocess
@@ -36,10 +37,20 @@ VENV_BIN = ROOT / ".venv" / "bin"
 WORKERS = ("api_multi", "front_auth_api", "oauth_api", "gateway")  # the Python workers
 METER = "usage_meter"  # the JavaScript worker holding the usage meter's Durable Object
 FLOORS = ("floor_bare", "floor_http", "floor_meter")  # bare Python workers the benchmark compares against
+# The benchmark's one-process layout: a bare Python worker calling a minimal counting object, a
+# bare forwarder, and the idle worker wrangler's DevTools proxy is moved to (see start_one_process).
+LOCAL_FLOORS = ("floor_local_meter", "floor_counter", "floor_forward")
+INSPECTOR_SINK = "inspector_sink"
+METER_PROBE = "meter_probe"  # a test worker sending raw operations to the meter (tests/runtime)
 FOLDERS = {
     **SOURCES,
     METER: ROOT / METER,
-    **{floor: ROOT / "scripts" / "bench_floors" / floor.removeprefix("floor_") for floor in FLOORS},
+    **{
+        floor: ROOT / "scripts" / "bench_floors" / floor.removeprefix("floor_")
+        for floor in (*FLOORS, *LOCAL_FLOORS)
+    },
+    INSPECTOR_SINK: ROOT / "scripts" / "bench_floors" / INSPECTOR_SINK,
+    METER_PROBE: ROOT / "tests" / "runtime" / METER_PROBE,
 }
 WORKER_PORTS = {"api_multi": 8787, "front_auth_api": 8788, "oauth_api": 8789, "gateway": 8795}
 METER_PORT = 8794
@@ -268,13 +279,22 @@ def start_worker(
     *,
     registry: Path,
     name: str | None = None,
+    companions: tuple[str, ...] = (),
+    extra_env: Mapping[str, str] | None = None,
 ) -> Process:
-    """`wrangler dev` of one worker (or the meter) in its own process group."""
+    """`wrangler dev` of one worker (or the meter) in its own process group; `companions` run in
+    the same process (wrangler's multi-config mode: only the first is served on the port, the
+    others are reached through its bindings, and none joins the dev registry)."""
     argv = [
         str(WRANGLER),
         "dev",
         "--config",
         str(FOLDERS[worker] / "wrangler.toml"),
+        *(
+            part
+            for companion in companions
+            for part in ("--config", str(FOLDERS[companion] / "wrangler.toml"))
+        ),
         "--ip",
         "127.0.0.1",
         "--port",
@@ -291,8 +311,68 @@ def start_worker(
     for variable, value in (variables or {}).items():
         argv += ["--var", f"{variable}:{value}"]
     # wrangler runs the [build] command in its working directory: the worker's folder.
-    env = {"WRANGLER_REGISTRY_PATH": str(registry)}
+    env = {"WRANGLER_REGISTRY_PATH": str(registry), **(extra_env or {})}
     return spawn(name or worker, argv, f"http://127.0.0.1:{port}", log_dir, env, cwd=FOLDERS[worker])
+
+
+def start_one_process(
+    worker: str,
+    companions: tuple[str, ...],
+    port: int,
+    persist_dir: Path,
+    log_dir: Path,
+    variables: Mapping[str, str] | None = None,
+    *,
+    name: str | None = None,
+) -> Process:
+    """`worker` and its `companions` in one `wrangler dev` (production's layout: a binding to an
+    object is a call inside the runtime, no dev registry proxy in between), with the idle inspector
+    sink last. Call `move_inspector_to_sink` once it is up.
+
+    Why the sink: wrangler's DevTools proxy attaches to the worker of the config whose build
+    completed last, and turns each of that worker's subrequests (a Durable Object call, a fetch)
+    into four Network events that it parses and hands to wrangler's Node process, which writes them
+    to its debug log: about 3 ms of CPU per subrequest, more than the call itself, and nothing
+    production has. Which config builds last is a race, so a layout would be taxed or not by chance.
+    """
+    label = name or worker
+    return start_worker(
+        worker,
+        port,
+        persist_dir,
+        log_dir,
+        variables,
+        registry=persist_dir / f"registry-{label}",  # none joins it: multi-config mode
+        name=label,
+        companions=(*companions, INSPECTOR_SINK),
+        extra_env={"WRANGLER_LOG_PATH": str(wrangler_debug_log(log_dir, label))},
+    )
+
+
+def wrangler_debug_log(log_dir: Path, name: str) -> Path:
+    return log_dir / f"{name}.wrangler-debug.log"
+
+
+_INSPECTED = re.compile(r"NEW RUNTIME WEBSOCKET \S+/core:user:(\S+)")
+
+
+def move_inspector_to_sink(processes: Mapping[str, Process], log_dir: Path, timeout: float = 120) -> None:
+    """Rebuilds the inspector sink (its watched stamp file changes) in every one-process layout,
+    which moves wrangler's DevTools proxy to it, and waits until each proxy follows it there (the
+    runtime restarts meanwhile: wait until the workers answer again)."""
+    stamp = FOLDERS[INSPECTOR_SINK] / "reload" / "stamp"
+    stamp.write_text(f"{time.time()}\n")
+    deadline = time.monotonic() + timeout
+    waiting = dict(processes)
+    while waiting and time.monotonic() < deadline:
+        for name in list(waiting):
+            text = wrangler_debug_log(log_dir, name).read_text(errors="replace")
+            inspected = _INSPECTED.findall(text)
+            if inspected and inspected[-1] == "dream-api-inspector-sink":
+                del waiting[name]
+        time.sleep(0.25)
+    if waiting:
+        raise RuntimeError(f"wrangler's inspector did not move to the sink in {sorted(waiting)}")
 
 
 def start_kv_bridge(persist_dir: Path, port: int, log_dir: Path) -> Process:

@@ -74,10 +74,13 @@ def fake_runtime() -> None:
     js.fetch = Js()
     js.crypto = Js()
     js.Promise = Js(new=lambda executor: Js())
+    for unused in ("AbortController", "Array", "ReadableStream"):  # the gateway's forwarding only
+        setattr(js, unused, Js())
     pyodide = types.ModuleType("pyodide")
     ffi = types.ModuleType("pyodide.ffi")
     ffi.JsProxy = Js
     ffi.create_once_callable = lambda function: function
+    ffi.create_proxy = lambda function: function
 
     def to_js(value: Any, dict_converter: Any = None) -> Any:
         crossing()
@@ -113,6 +116,12 @@ def meter_namespace() -> Js:
             "windowCalls": 1,
             "windowLimit": payload["windowLimit"],
             "labels": payload["labels"],
+            "creditsUsed": 0,
+            "credits": 0,
+            "units": payload["amount"],
+            "overageUsed": 0,
+            "held": 0,
+            "available": payload["limit"] - used,
             "rowsWritten": 1,
         }
         return Js(status=200, text=lambda: _value(json.dumps(answer)))

@@ -11,13 +11,18 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 
+class JsonBody(str):
+    """A payload already encoded as a JSON object (the metered path builds its own, see
+    dreamapi.metering.UsageMeter.counting_body): sent as it is."""
+
+
 class MeterUnavailableError(Exception):
     """The meter was unreachable, erred, or did not answer in time. Never carries a secret."""
 
 
 class MeterPort(Protocol):
     async def send(
-        self, subject: str, operation: str, payload: dict[str, Any], timeout_seconds: float
+        self, subject: str, operation: str, payload: dict[str, Any] | JsonBody, timeout_seconds: float
     ) -> dict[str, Any]:
         """The object's JSON answer to `operation` ("meter" or "peek"), or MeterUnavailableError."""
         ...
@@ -40,7 +45,7 @@ class CountingMeter:
         self._count = count
 
     async def send(
-        self, subject: str, operation: str, payload: dict[str, Any], timeout_seconds: float
+        self, subject: str, operation: str, payload: dict[str, Any] | JsonBody, timeout_seconds: float
     ) -> dict[str, Any]:
         self._count.calls += 1
         answer = await self._inner.send(subject, operation, payload, timeout_seconds)

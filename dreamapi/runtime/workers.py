@@ -20,7 +20,7 @@ from pyodide.ffi import JsProxy, create_once_callable, create_proxy, to_js  # ty
 from dreamapi.http import Headers, Request, Response
 from dreamapi.ports import secret_box
 from dreamapi.ports.kv import KeyInfo, KeyList, StorageUnavailableError, check_put_arguments
-from dreamapi.ports.meter import MeterUnavailableError
+from dreamapi.ports.meter import JsonBody, MeterUnavailableError
 from dreamapi.ports.outbound import OutboundError, OutboundResponse
 from dreamapi.ports.signatures import RsaPublicKey
 from dreamapi.ports.upstream import BodyTooLargeError, Relay, UpstreamAnswer, UpstreamError, UpstreamRequest
@@ -153,15 +153,15 @@ class DurableObjectMeter:
         self._namespace = namespace
 
     async def send(
-        self, subject: str, operation: str, payload: dict[str, Any], timeout_seconds: float
+        self, subject: str, operation: str, payload: dict[str, Any] | JsonBody, timeout_seconds: float
     ) -> dict[str, Any]:
+        body = payload if isinstance(payload, JsonBody) else json.dumps(payload)
         try:
-            return await asyncio.wait_for(self._send(subject, operation, payload), timeout_seconds)
+            return await asyncio.wait_for(self._send(subject, operation, body), timeout_seconds)
         except TimeoutError:
             raise MeterUnavailableError(f"{operation}: no answer within {timeout_seconds:.1f}s") from None
 
-    async def _send(self, subject: str, operation: str, payload: dict[str, Any]) -> dict[str, Any]:
-        body = json.dumps(payload)
+    async def _send(self, subject: str, operation: str, body: str) -> dict[str, Any]:
         for delay in (*self.RETRY_DELAYS_SECONDS, None):
             try:
                 return await self._call(subject, operation, body)

@@ -4,6 +4,7 @@ caller. The object itself (usage_meter/) is exercised in workerd by tests/runtim
 from __future__ import annotations
 
 import hashlib
+import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,7 +16,7 @@ from dreamapi.idempotency import idempotency_of
 from dreamapi.meter_terms import MeterSubject, MeterTerms
 from dreamapi.metering import ANSWER_GRACE_SECONDS, UsageMeter
 from dreamapi.periods import month_period, period_starting, seconds_until_next_month
-from dreamapi.ports.meter import MeterUnavailableError
+from dreamapi.ports.meter import JsonBody, MeterUnavailableError
 
 NOV_15 = datetime(2026, 11, 15, 12, 0, 30, tzinfo=UTC).timestamp()
 WALL = 1_800_000_000.0
@@ -30,9 +31,10 @@ class ScriptedMeter:
         self.sent: list[tuple[str, str, dict[str, Any], float]] = []
 
     async def send(
-        self, subject: str, operation: str, payload: dict[str, Any], timeout_seconds: float
+        self, subject: str, operation: str, payload: dict[str, Any] | JsonBody, timeout_seconds: float
     ) -> dict[str, Any]:
-        self.sent.append((subject, operation, dict(payload), timeout_seconds))
+        sent = json.loads(payload) if isinstance(payload, JsonBody) else dict(payload)
+        self.sent.append((subject, operation, sent, timeout_seconds))
         answer = self.answers.pop(0)
         if isinstance(answer, Exception):
             raise answer

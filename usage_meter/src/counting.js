@@ -8,7 +8,7 @@ import { balance, spendCredits } from "./credits.js";
 import { heldUnits } from "./holds.js";
 import { notice, noteCredits, noteUsage } from "./notices.js";
 import { keepOveragePending } from "./overage.js";
-import { earlierAnswer, keepReplay, recentOperations } from "./replays.js";
+import { earlierAnswer, keepReplay, recentAnswer, recentEntry, recentOperations } from "./replays.js";
 
 const EMPTY_PERIOD = {
   used: 0,
@@ -35,7 +35,7 @@ export function meter(store, input) {
   return store.transaction(() => {
     const row = periodRow(store, input.period);
     const recent = recentOperations(row.recent);
-    if (recent[input.operation]) return recent[input.operation][1];
+    if (recent[input.operation]) return recentAnswer(recent[input.operation], input);
     // An operation its caller stopped waiting for counts nothing.
     if (Date.now() > input.deadline) return { decision: "deadline_passed" };
     const earlier = input.idempotency ? earlierAnswer(store, input.idempotency) : null;
@@ -108,7 +108,7 @@ export function countUnits(store, input, row, state, amount, recent, windowCalls
     overageUsed: row.overage_used + split.fromOverage,
   };
   if (counted.available !== null) counted.available -= amount;
-  if (input.operation) recent[input.operation] = [Date.now(), counted];
+  if (input.operation) recent[input.operation] = recentEntry(counted);
   writePeriod(store, input, row, recent, counted, split.fromOverage);
   if (split.fromOverage > 0) keepOveragePending(store, input.overage.pendingKey);
   if (split.fromCredits > 0) spendCredits(store, split.fromCredits, input.day, input.at);

@@ -1,6 +1,8 @@
 /** What makes a retried operation count once: the answers kept for Idempotency-Keys (hashed, with a
  * fingerprint of the parameters, for as long as the caller says), and the operations counted in
- * the last two minutes, kept in their period's row (no extra row written per call). */
+ * the last two minutes, kept in their period's row (no extra row written per call) with only the
+ * counters their answer had: the rest of it is what the retry carries again. The row is read and
+ * written on every call, so it stays small. */
 
 // A caller that lost an answer retries the same operation within seconds and gets the first one.
 const RECENT_OPERATIONS_MS = 120 * 1000;
@@ -35,6 +37,32 @@ export function keepReplay(store, idempotency, result) {
 export function dropExpiredReplays(store) {
   store.sql.exec("DELETE FROM replays WHERE expires_at <= ?", Date.now());
   return store.value("SELECT MIN(expires_at) AS at FROM replays");
+}
+
+// The counters of a counted answer a retried operation gets back (beside `at`, in this order).
+const RECENT_COUNTERS = ["used", "calls", "windowCalls", "creditsUsed", "credits", "overageUsed", "held", "available"];
+
+/** What the period's row keeps of a counted answer. */
+export function recentEntry(answer) {
+  return [Date.now(), ...RECENT_COUNTERS.map((name) => answer[name])];
+}
+
+/** The answer a retry of an operation counted earlier gets: the first one. */
+export function recentAnswer(entry, input) {
+  const answer = {
+    decision: "counted",
+    replayed: false,
+    period: input.period,
+    limit: input.limit,
+    window: input.window,
+    windowLimit: input.windowLimit,
+    labels: input.labels,
+    units: input.amount,
+  };
+  RECENT_COUNTERS.forEach((name, index) => {
+    answer[name] = entry[index + 1];
+  });
+  return answer;
 }
 
 /** The operations counted in the last RECENT_OPERATIONS_MS, newest RECENT_OPERATIONS_MAX. */

@@ -14,12 +14,13 @@ export class Snapshots {
   constructor(store) {
     this.store = store;
     this.alarmSet = false; // an alarm due within flushSeconds is known to be set (memory only)
+    this.keysKept = new Set(); // settings known to be stored already, to skip reading them per call
   }
 
   /** After a change: remembers where the snapshots go and makes sure the alarm will write them. */
   async schedule({ snapshotKey, periodSnapshotKey, flushSeconds }) {
-    if (snapshotKey) this.store.setSetting("snapshot_key", snapshotKey);
-    if (periodSnapshotKey) this.store.setSetting("period_snapshot_key", periodSnapshotKey);
+    this.keep("snapshot_key", snapshotKey);
+    this.keep("period_snapshot_key", periodSnapshotKey);
     if (this.alarmSet) return;
     try {
       await alarmBy(this.store.storage, Date.now() + flushSeconds * 1000);
@@ -28,6 +29,12 @@ export class Snapshots {
       // The change is stored either way; the next one schedules the snapshot again.
       console.error(`usage meter: could not schedule the snapshot: ${error}`);
     }
+  }
+
+  keep(name, value) {
+    if (!value || this.keysKept.has(`${name}=${value}`)) return;
+    this.store.setSetting(name, value);
+    this.keysKept.add(`${name}=${value}`);
   }
 
   /** From the alarm, when anything changed since the last flush. A call counted while these writes
