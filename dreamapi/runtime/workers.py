@@ -376,8 +376,10 @@ def _headers_from_js(js_headers: Any) -> Headers:
 
 async def request_from_js(js_request: Any, max_body_bytes: int) -> Request:
     # The current runtime's SDK may hand `Default.fetch` its own Request wrapper, which keeps
-    # the JS request in `js_object`; the pinned runtime passes the JS request itself.
-    js_request = getattr(js_request, "js_object", js_request)
+    # the JS request in `js_object`; the pinned runtime passes the JS request itself (asking a
+    # JS object for a property it lacks would raise and catch an AttributeError on every request).
+    if not isinstance(js_request, JsProxy):
+        js_request = js_request.js_object
     url = str(js_request.url)
     after_scheme = url.split("://", 1)[-1]
     path_and_query = "/" + after_scheme.split("/", 1)[1] if "/" in after_scheme else "/"

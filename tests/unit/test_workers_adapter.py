@@ -68,7 +68,7 @@ class FakeJsHeaders:
         return iter([[name, value] for name, value in joined.items()])
 
 
-class FakeJsRequest:
+class FakeJsRequest(FakeJsProxy):
     def __init__(self, method: str, url: str, headers: list[tuple[str, str]], body: bytes = b"") -> None:
         self.method = method
         self.url = url
