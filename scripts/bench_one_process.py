@@ -42,13 +42,17 @@ class OneProcess:
     platform_id: str
     users: list[str]
     user_keys: list[str]
+    hold_batches: int = 0
 
     def url(self, name: str) -> str:
         return self.processes[name].url
 
     @property
     def key_headers(self) -> list[dict[str, str]]:
-        return [{"authorization": f"Bearer {self.api_key}", "x-user-id": user} for user in self.users]
+        return self.headers_of(self.users)
+
+    def headers_of(self, users: list[str]) -> list[dict[str, str]]:
+        return [{"authorization": f"Bearer {self.api_key}", "x-user-id": user} for user in users]
 
     @property
     def user_key_headers(self) -> list[dict[str, str]]:
@@ -59,8 +63,10 @@ class OneProcess:
         return f"{self.url('gateway_1p')}/{self.platform_id}"
 
     def holds(self, count: int) -> list[tuple[str, dict[str, str]]]:
-        """`count` fresh 1-unit holds spread over the end users: (settle path, headers)."""
-        headers = self.key_headers
+        """`count` fresh 1-unit holds spread over end users of their own, new for each batch, so
+        that the holds a run leaves open weigh on no later call: (settle path, headers)."""
+        self.hold_batches += 1
+        headers = self.headers_of([f"bench_1p_settler_{self.hold_batches}_{index}" for index in range(USERS)])
 
         def hold(index: int) -> tuple[str, dict[str, str]]:
             user_headers = {**headers[index % len(headers)], "content-type": "application/json"}
