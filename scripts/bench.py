@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import itertools
 import json
 import os
 import secrets
@@ -65,10 +66,7 @@ USERS = 50
 # few hundred objects per process (README "The two commands").
 DEVELOPERS = 50
 LOG_DIR = devstack.ROOT / "artifacts" / "bench"
-# A reservation left to expire, as work that never reports back: gone from what is held within
-# two seconds, so the holds a run leaves open do not pile up in front of later calls.
-RESERVE_BODY = '{"units": 1, "ttlSeconds": 2}'
-RESERVING_USERS = [f"bench_1p_reserver_{index}" for index in range(USERS)]
+RESERVE_BODY = '{"units": 1, "ttlSeconds": 3600}'  # none expires while the benchmark runs
 
 
 DEV, ONE = "dev", "one"  # make dev's layout (a process per worker), production's (one process)
@@ -334,12 +332,14 @@ def cold_start(worker: str, log_dir: Path) -> float:
             process.stop()
 
 
-def operations_per_call(url: str, calls: list[Call]) -> dict[str, float] | None:
-    """Storage operations of steady-state calls, as the worker counted them at its ports."""
+def operations_per_call(url: str, calls: list[Call], once_each: bool = False) -> dict[str, float] | None:
+    """Storage operations of steady-state calls, as the worker counted them at its ports: the same
+    20 calls twice, counted the second time (the first fills the isolate's caches again), or 40
+    calls `once_each` (a settle of a fresh hold)."""
     counted: dict[str, list[int]] = {name: [] for name in OPERATIONS}
     with httpx.Client(base_url=url, timeout=30) as client:
-        for index in range(40):  # the same 20 calls twice: the first time fills the isolate's caches
-            call = calls[index] if len(calls) >= 40 else calls[index % min(20, len(calls))]
+        for index in range(40):
+            call = calls[index] if once_each else calls[index % min(20, len(calls))]
             reply = client.request(call.method, call.path, headers=call.headers, content=call.body)
             kv, meter = reply.headers.get("x-kv-ops"), reply.headers.get("x-meter-ops")
             if not reply.is_success or not kv or not meter:
@@ -437,13 +437,19 @@ def one_process_calls(one: OneProcess) -> dict[str, list[Call]]:
         "floor_meter_1p": plain,
         "api_key_1p": [Call("POST", "/api/data", h) for h in one.key_headers],
         "usage_1p": [Call("GET", "/api/usage", h) for h in one.key_headers],
-        "reserve_1p": [
-            Call("POST", "/api/reservations", {**h, **json_type}, RESERVE_BODY)
-            for h in one.headers_of(RESERVING_USERS)
-        ],
         "floor_forward": [Call("POST", echo, json_type, echo_body())],
         "gateway_1p": [Call("POST", echo, {**h, **json_type}, echo_body()) for h in one.user_key_headers],
     }
+
+
+def reserve_calls(one: OneProcess, run: int) -> list[Call]:
+    """Reservations left open, by end users new to each run: the holds one run leaves do not
+    weigh on the next, nor on the metered call's users."""
+    users = [f"bench_1p_reserver_{run}_{index}" for index in range(USERS)]
+    json_type = {"content-type": "application/json"}
+    return [
+        Call("POST", "/api/reservations", {**h, **json_type}, RESERVE_BODY) for h in one.headers_of(users)
+    ]
 
 
 def settle_calls(one: OneProcess, count: int) -> list[Call]:
@@ -493,9 +499,13 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         calls = {**prepare(platform), **one_process_calls(one)}
         expected = dict.fromkeys((s.name for s in scenarios), 1000.0)  # calls a second, until measured
 
+        runs = itertools.count()
+
         def script(scenario: Scenario, seconds: int) -> Path:
             if scenario.name == "settle_1p":  # a fresh hold for each call the run can make
                 calls[scenario.name] = settle_calls(one, int(expected[scenario.name] * seconds * 1.5) + 100)
+            if scenario.name == "reserve_1p":
+                calls[scenario.name] = reserve_calls(one, next(runs))
             path = root / f"{scenario.name}.lua"
             path.write_text(wrk_script(calls[scenario.name]))
             return path
@@ -510,7 +520,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             if scenario.worker in metered:
                 if scenario.name == "settle_1p":
                     calls[scenario.name] = settle_calls(one, 40)  # each settles a fresh hold
-                operations[scenario.name] = operations_per_call(urls[scenario.worker], calls[scenario.name])
+                operations[scenario.name] = operations_per_call(
+                    urls[scenario.worker], calls[scenario.name], once_each=scenario.name == "settle_1p"
+                )
         rounds: dict[str, list[dict[str, float]]] = {s.name: [] for s in scenarios}
         for number in range(1, args.rounds + 1):
             for scenario in scenarios:
