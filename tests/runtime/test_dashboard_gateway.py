@@ -349,6 +349,10 @@ def test_an_end_users_keys_a_test_call_and_units_by_route(
 
     laptop_row = rows.filter(has_text="laptop")
     laptop_row.get_by_role("button", name="Revoke laptop").click()
+    expect(page.get_by_role("button", name="Yes, revoke laptop")).to_be_focused()
+    page.get_by_role("button", name="Cancel").click()  # changed their mind: focus back on Revoke
+    expect(laptop_row.get_by_role("button", name="Revoke laptop")).to_be_focused()
+    laptop_row.get_by_role("button", name="Revoke laptop").click()
     page.get_by_role("button", name="Yes, revoke laptop").click()
     expect(laptop_row.get_by_test_id("user-key-status")).to_have_text("revoked")
     expect(page.get_by_test_id("new-user-key")).to_have_count(0)  # hidden with its key revoked

@@ -318,6 +318,11 @@ def test_an_end_user_creates_and_revokes_a_key_of_their_own(
     # revoke: asked first, then refused by the API; after a reload the key is listed, never shown
     listed.first.get_by_role("button", name="Revoke laptop").click()
     expect(keys.get_by_role("button", name="Yes, revoke laptop")).to_be_focused()
+    page.keyboard.press("Escape")  # changed their mind: nothing revoked, focus back on Revoke
+    expect(keys.get_by_role("button", name="Revoke laptop")).to_be_focused()
+    expect(keys.get_by_test_id("portal-key-status")).to_have_text("active")
+    page.keyboard.press("Enter")
+    expect(keys.get_by_role("button", name="Yes, revoke laptop")).to_be_focused()
     keys.get_by_role("button", name="Yes, revoke laptop").click()
     expect(keys.get_by_test_id("portal-key-status")).to_have_text("revoked")
     expect(keys.get_by_role("status").filter(has_text="is revoked")).to_be_visible()

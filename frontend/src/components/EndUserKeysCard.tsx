@@ -2,7 +2,7 @@
 // name (the key is shown once), revoke. A key names its end user: it calls the gateway, /api/data,
 // /api/usage and /api/reservations as them, without X-User-Id.
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useEffect, useRef, useState, type FormEvent } from "react";
+import { useState, type FormEvent } from "react";
 import { Link } from "react-router-dom";
 import { useSession } from "../auth/context";
 import { apiMulti, bearer, unwrap, type ApiMultiReply } from "../client";
@@ -11,6 +11,7 @@ import { formErrors } from "../dashboard/fieldErrors";
 import { ShownOnce } from "../dashboard/ShownOnce";
 import { useToast } from "../dashboard/toast";
 import { queryKeys } from "../hooks/queryKeys";
+import { useConfirmStep } from "../hooks/useConfirmStep";
 import { ErrorAlert, QueryStatus } from "./QueryStatus";
 
 export type UserKey = ApiMultiReply<"get_api_developer_users_userId_keys">["keys"][number];
@@ -126,16 +127,7 @@ export function EndUserKeysCard({ platformId, userId }: { platformId: string; us
 
 function KeyRow({ userKey, busy, onRevoke }: { userKey: UserKey; busy: boolean; onRevoke: () => Promise<boolean> }) {
   const status = keyStatus(userKey);
-  const [asking, setAsking] = useState(false);
-  const yes = useRef<HTMLButtonElement>(null);
-  const opener = useRef<HTMLButtonElement>(null);
-  useEffect(() => {
-    if (asking) yes.current?.focus();
-  }, [asking]);
-  const cancel = () => {
-    setAsking(false);
-    opener.current?.focus();
-  };
+  const { asking, yes, opener, ask, done, cancel } = useConfirmStep();
   return (
     <tr data-testid="user-key-row">
       <th scope="row">{userKey.name}</th>
@@ -145,13 +137,13 @@ function KeyRow({ userKey, busy, onRevoke }: { userKey: UserKey; busy: boolean; 
       <td data-testid="user-key-status" className={`key-status ${status}`}>{status}</td>
       <td>
         {status === "active" && !asking && (
-          <button className="link" ref={opener} onClick={() => setAsking(true)}>
+          <button className="link" ref={opener} onClick={ask}>
             Revoke<span className="visually-hidden"> {userKey.name}</span>
           </button>
         )}
         {status === "active" && asking && (
           <span className="inline-confirm" onKeyDown={(e) => e.key === "Escape" && cancel()}>
-            <button ref={yes} disabled={busy} onClick={async () => (await onRevoke()) && setAsking(false)}>
+            <button ref={yes} disabled={busy} onClick={async () => (await onRevoke()) && done()}>
               Yes, revoke<span className="visually-hidden"> {userKey.name}</span>
             </button>
             <button className="secondary" onClick={cancel}>Cancel</button>

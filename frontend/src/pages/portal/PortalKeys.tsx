@@ -5,6 +5,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useId, useRef, useState, type FormEvent } from "react";
 import type { Session } from "../../auth/context";
 import { apiMulti, bearer, unwrap, type ApiMultiReply } from "../../client";
+import { useConfirmStep } from "../../hooks/useConfirmStep";
 import { count, problem } from "./model";
 
 type Key = ApiMultiReply<"get_api_keys">["keys"][number];
@@ -143,16 +144,7 @@ function ShownKey({ created, onHide }: { created: NewKey; onHide: () => void }) 
 
 function KeyItem({ userKey, busy, onRevoke }: { userKey: Key; busy: boolean; onRevoke: () => Promise<boolean> }) {
   const status = statusOf(userKey);
-  const [asking, setAsking] = useState(false);
-  const yes = useRef<HTMLButtonElement>(null);
-  const opener = useRef<HTMLButtonElement>(null);
-  useEffect(() => {
-    if (asking) yes.current?.focus();
-  }, [asking]);
-  const cancel = () => {
-    setAsking(false);
-    opener.current?.focus();
-  };
+  const { asking, yes, opener, ask, done, cancel } = useConfirmStep();
   return (
     <li className="portal-key" data-testid="portal-key">
       <div className="portal-key-about">
@@ -166,7 +158,7 @@ function KeyItem({ userKey, busy, onRevoke }: { userKey: Key; busy: boolean; onR
         </p>
       </div>
       {status === "active" && !asking && (
-        <button type="button" className="portal-secondary" ref={opener} onClick={() => setAsking(true)}>
+        <button type="button" className="portal-secondary" ref={opener} onClick={ask}>
           Revoke<span className="visually-hidden"> {userKey.name}</span>
         </button>
       )}
@@ -174,7 +166,7 @@ function KeyItem({ userKey, busy, onRevoke }: { userKey: Key; busy: boolean; onR
         <div className="portal-key-confirm" onKeyDown={(e) => e.key === "Escape" && cancel()}>
           <p>Revoke “{userKey.name}”? Calls with it are refused from now on.</p>
           <div className="portal-actions">
-            <button type="button" ref={yes} disabled={busy} onClick={async () => (await onRevoke()) && setAsking(false)}>
+            <button type="button" ref={yes} disabled={busy} onClick={async () => (await onRevoke()) && done()}>
               Yes, revoke<span className="visually-hidden"> {userKey.name}</span>
             </button>
             <button type="button" className="portal-secondary" onClick={cancel}>
