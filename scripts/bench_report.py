@@ -153,7 +153,9 @@ def markdown(result: dict[str, Any], specs: Sequence[ScenarioSpec]) -> str:
             f"Gateway metering: what metering adds to a forwarded call (gateway_1p above floor_forward) "
             f"is {p50['gateway']} ms at p50 and {cpu['gateway']} ms of CPU, against {p50['metered_call']} "
             f"ms and {cpu['metered_call']} ms for a metered call's own (api_key_1p above floor_bare): "
-            f"{p50['ratio']}x and {cpu['ratio']}x.",
+            f"{p50['ratio']}x and {cpu['ratio']}x. Its storage columns count what happens before the "
+            "answer leaves (the hold); the settle runs after it (waitUntil), one more meter call and "
+            "its rows per call that those columns and the cost do not show.",
         ]
     ttft = result.get("ttft")
     if ttft:
