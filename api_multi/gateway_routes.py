@@ -11,13 +11,12 @@ from api_multi.end_user_auth import authenticate_developer
 from api_multi.schemas import DEVELOPER
 from dreamapi import lookups
 from dreamapi.body import json_object
-from dreamapi.errors import ApiError, not_found, unavailable
+from dreamapi.errors import ApiError, not_found
 from dreamapi.gateway_config import MAX_ROUTES, InvalidGatewayConfigError, parse_gateway_config
 from dreamapi.gateway_signing import new_signing_secret
 from dreamapi.gateway_store import Gateway, delete_gateway, masked, store_gateway
 from dreamapi.http import Request, Response, json_response
 from dreamapi.openapi import BOOLEAN, ERROR, OBJECT, STRING, Operation, obj
-from dreamapi.ports.secret_box import SecretBoxError
 from dreamapi.router import Router
 from dreamapi.services import Services
 from dreamapi.time_format import iso_utc
@@ -28,20 +27,6 @@ def _shown(platform_id: str, gateway: Gateway, services: Services, **extra: Any)
     return {"platformId": platform_id, "gatewayUrl": url, **masked(gateway), **extra}
 
 
-async def _current(services: Services, platform_id: str) -> Gateway | None:
-    try:
-        return await lookups.gateway(services, platform_id)
-    except SecretBoxError:
-        raise unavailable(
-            "The gateway's secrets cannot be opened (GATEWAY_ENCRYPTION_KEY changed?)", "misconfigured"
-        ) from None
-
-
-async def _store(services: Services, platform_id: str, gateway: Gateway) -> None:
-    await store_gateway(services.tokens_kv, services.secrets_at_rest, platform_id, gateway)
-    lookups.forget_gateway(services, platform_id)
-
-
 async def put_gateway(request: Request, services: Services) -> Response:
     platform_id = await authenticate_developer(request, services)
     try:
@@ -49,17 +34,17 @@ async def put_gateway(request: Request, services: Services) -> Response:
     except InvalidGatewayConfigError as invalid:
         message = f"The gateway config has {len(invalid.problems)} problem(s); nothing was stored"
         raise ApiError(400, "invalid_gateway_config", message, extra={"problems": invalid.problems}) from None
-    current = await _current(services, platform_id)
+    current = await lookups.stored_gateway(services, platform_id)
     secret = current.signing_secret if current else new_signing_secret()
     gateway = Gateway(config, secret, iso_utc(services.clock.now()))
-    await _store(services, platform_id, gateway)
+    await store_gateway(services.tokens_kv, services.secrets_at_rest, platform_id, gateway)
     shown_once = {} if current else {"signingSecret": secret}
     return json_response(_shown(platform_id, gateway, services, **shown_once), 200 if current else 201)
 
 
 async def get_gateway(request: Request, services: Services) -> Response:
     platform_id = await authenticate_developer(request, services)
-    gateway = await _current(services, platform_id)
+    gateway = await lookups.stored_gateway(services, platform_id)
     if gateway is None:
         raise not_found("No gateway is configured for your platform; PUT one first", "gateway_not_configured")
     return json_response(_shown(platform_id, gateway, services))
@@ -68,17 +53,16 @@ async def get_gateway(request: Request, services: Services) -> Response:
 async def remove_gateway(request: Request, services: Services) -> Response:
     platform_id = await authenticate_developer(request, services)
     await delete_gateway(services.tokens_kv, platform_id)
-    lookups.forget_gateway(services, platform_id)
     return json_response({"platformId": platform_id, "deleted": True})
 
 
 async def roll_signing_secret(request: Request, services: Services) -> Response:
     platform_id = await authenticate_developer(request, services)
-    current = await _current(services, platform_id)
+    current = await lookups.stored_gateway(services, platform_id)
     if current is None:
         raise not_found("No gateway is configured for your platform; PUT one first", "gateway_not_configured")
     rolled = Gateway(current.config, new_signing_secret(), iso_utc(services.clock.now()))
-    await _store(services, platform_id, rolled)
+    await store_gateway(services.tokens_kv, services.secrets_at_rest, platform_id, rolled)
     return json_response({"platformId": platform_id, "signingSecret": rolled.signing_secret}, 201)
 
 

@@ -9,11 +9,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Mapping
 
 SECRET_PREFIX = "gwsec_"  # noqa: S105 - a prefix, not a secret
 VERSION = "v1"
-TOLERANCE_SECONDS = 300
 
 
 def new_signing_secret() -> str:
@@ -39,18 +37,3 @@ def identity_headers(
         "x-dream-timestamp": str(timestamp),
         "x-dream-signature": signature(secret, content),
     }
-
-
-def verify(secret: str, headers: Mapping[str, str], method: str, path: str, now: float) -> bool:
-    """Whether `headers` (lower-case names) are the gateway's for this request, signed within
-    TOLERANCE_SECONDS of `now`."""
-    try:
-        timestamp = int(headers["x-dream-timestamp"])
-        content = signed_content(
-            timestamp, headers["x-dream-platform-id"], headers["x-dream-user-id"], method, path
-        )
-    except (KeyError, ValueError):
-        return False
-    if abs(now - timestamp) > TOLERANCE_SECONDS:
-        return False
-    return hmac.compare_digest(signature(secret, content), headers.get("x-dream-signature", ""))

@@ -8,8 +8,11 @@ from __future__ import annotations
 from dreamapi import credentials
 from dreamapi.alerts import AlertSettings, load_alert_settings
 from dreamapi.connected_accounts import connected_account_id
+from dreamapi.errors import unavailable
+from dreamapi.gateway_config import InvalidGatewayConfigError
 from dreamapi.gateway_store import Gateway, load_gateway
 from dreamapi.key_grants import KEY_CACHE_SECONDS, KeyGrant, grant_for_key, hash_api_key
+from dreamapi.ports.secret_box import SecretBoxError
 from dreamapi.services import Services
 from dreamapi.subscriptions import EndUserSubscription, load_subscription
 from dreamapi.tiers import TierConfig, load_tier_config
@@ -73,12 +76,18 @@ async def connected_account(services: Services, platform_id: str) -> str | None:
 
 
 async def gateway(services: Services, platform_id: str) -> Gateway | None:
-    """The platform's gateway config, opened (its secrets decrypted once per isolate and TTL)."""
-    return await services.cached(
-        f"gateway:{platform_id}",
-        lambda: load_gateway(services.tokens_kv, services.secrets_at_rest, platform_id),
-    )
+    """The platform's gateway config for forwarding, opened once per isolate and TTL."""
+    return await services.cached(f"gateway:{platform_id}", lambda: stored_gateway(services, platform_id))
 
 
-def forget_gateway(services: Services, platform_id: str) -> None:
-    services.cache.invalidate(f"gateway:{platform_id}")
+async def stored_gateway(services: Services, platform_id: str) -> Gateway | None:
+    """The platform's gateway config as stored now (what a change must start from), opened; a 503
+    when it cannot be opened, so the developer and their end users learn it is our side."""
+    try:
+        return await load_gateway(services.tokens_kv, services.secrets_at_rest, platform_id)
+    except SecretBoxError:
+        raise unavailable(
+            "The gateway's secrets cannot be opened (GATEWAY_ENCRYPTION_KEY changed?)", "misconfigured"
+        ) from None
+    except InvalidGatewayConfigError:
+        raise unavailable("The stored gateway config cannot be read", "misconfigured") from None

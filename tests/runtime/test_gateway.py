@@ -16,7 +16,6 @@ import httpx
 import pytest
 from dreamapi_client import InvalidGatewaySignature, verify_gateway_request
 
-from dreamapi.gateway_signing import verify
 from scripts import devstack
 from scripts.local_platform import Platform, wait_for_a_fresh_minute
 from tests.runtime.conftest import CACHE_SECONDS, worker_with_clock_offset
@@ -112,16 +111,15 @@ def test_a_call_is_forwarded_with_signed_identity_and_the_developers_header_neve
         setup.stored["signingSecret"], method="POST", path="/v1/echo", headers=seen.headers
     )
     assert (caller.platform_id, caller.user_id) == (setup.platform_id, setup.user)  # the SDK helper agrees
-    with pytest.raises(InvalidGatewaySignature):
-        verify_gateway_request(
-            setup.stored["signingSecret"], method="GET", path="/v1/echo", headers=seen.headers
-        )
-    assert verify(setup.stored["signingSecret"], seen.headers, "POST", "/v1/echo", time.time())
+    for method, path in (("GET", "/v1/echo"), ("POST", "/v1/other")):  # signed for this request only
+        with pytest.raises(InvalidGatewaySignature):
+            verify_gateway_request(
+                setup.stored["signingSecret"], method=method, path=path, headers=seen.headers
+            )
     assert (seen.headers["x-dream-platform-id"], seen.headers["x-dream-user-id"]) == (
         setup.platform_id,
         setup.user,
     )
-    assert not verify(setup.stored["signingSecret"], seen.headers, "POST", "/v1/other", time.time())
     assert (
         reply.headers["ratelimit-policy"] == '"per-minute";q=1000;w=60'
         and reply.headers["x-ratelimit-remaining"]
@@ -358,7 +356,10 @@ def test_the_config_is_validated_whole_and_its_secrets_never_shown(setup: Setup)
     time.sleep(CACHE_SECONDS + 0.5)
     httpx.post(f"{setup.gateway_url}/v1/echo", headers={**setup.headers, "x-test-marker": marker})
     [seen] = setup.origin_requests(marker)
-    assert verify(rolled.json()["signingSecret"], seen.headers, "POST", "/v1/echo", time.time())
+    caller = verify_gateway_request(
+        rolled.json()["signingSecret"], method="POST", path="/v1/echo", headers=seen.headers
+    )
+    assert caller.user_id == setup.user
 
 
 def test_secrets_are_never_in_kv_logs_or_answers_in_plain_text(setup: Setup) -> None:
@@ -448,3 +449,55 @@ def test_100_concurrent_calls_with_50_units_left_forward_exactly_what_is_afforda
 async def _both(urls: list[str], headers: dict[str, str], marker: str) -> list[httpx.Response]:
     halves = await asyncio.gather(*(_calls(url, headers, 50, marker) for url in urls))
     return [reply for half in halves for reply in half]
+
+
+def test_a_config_change_starts_from_what_is_stored_not_from_another_isolates_copy(
+    platform: Platform, api_multi: httpx.Client, locations: list[str]
+) -> None:
+    platform_id, api_key = platform_with_tier(api_multi, limit=1000, rateLimit=1000)
+    config = {"upstream": platform.origin.base_url, "routes": routes()[:1]}
+    with httpx.Client(base_url=locations[1], timeout=60) as elsewhere:
+        assert elsewhere.get("/api/developer/gateway", headers=key_headers(api_key)).status_code == 404
+        first = api_multi.put("/api/developer/gateway", headers=key_headers(api_key), json=config)
+        assert first.status_code == 201 and first.json()["signingSecret"].startswith("gwsec_")
+        # the location that saw no gateway a moment ago replaces it: no second secret is minted
+        replaced = elsewhere.put("/api/developer/gateway", headers=key_headers(api_key), json=config)
+        assert replaced.status_code == 200, replaced.text
+        assert "signingSecret" not in replaced.json()
+        rolled = api_multi.post("/api/developer/gateway/signing-secret/roll", headers=key_headers(api_key))
+        assert rolled.status_code == 201
+        # a change elsewhere keeps the rolled secret: the gateway signs with it
+        assert (
+            elsewhere.put("/api/developer/gateway", headers=key_headers(api_key), json=config).status_code
+            == 200
+        )
+    user = new_user()
+    created = api_multi.post(f"/api/developer/users/{user}/keys", headers=key_headers(api_key), json={})
+    marker = secrets.token_hex(6)
+    reply = httpx.post(
+        f"{platform.workers['gateway'].url}/{platform_id}/v1/echo",
+        headers={"authorization": f"Bearer {created.json()['apiKey']}", "x-test-marker": marker},
+    )
+    assert reply.status_code == 200, reply.text
+    [seen] = platform.origin.requests(header="x-test-marker", value=marker)
+    caller = verify_gateway_request(
+        rolled.json()["signingSecret"], method="POST", path="/v1/echo", headers=seen.headers
+    )
+    assert (caller.platform_id, caller.user_id) == (platform_id, user)
+
+
+def test_secrets_that_cannot_be_opened_are_a_503_not_a_500(platform: Platform, setup: Setup) -> None:
+    other_key = {"GATEWAY_ENCRYPTION_KEY": "b3RoZXIga2V5IG9mIHRoaXJ0eS10d28gYnl0ZXMgMDA="}
+    for worker in ("gateway", "api_multi"):
+        process = platform.start_worker(worker, f"{worker}-other-key", other_key)
+        try:
+            devstack.wait_until_up(process)
+            if worker == "gateway":
+                reply = httpx.post(f"{process.url}/{setup.platform_id}/v1/echo", headers=setup.headers)
+            else:
+                reply = httpx.get(f"{process.url}/api/developer/gateway", headers=key_headers(setup.api_key))
+        finally:
+            process.stop()
+        assert reply.status_code == 503, (worker, reply.text)
+        assert reply.json()["error"] == "misconfigured" and reply.headers["retry-after"]
+    assert setup.usage()["count"] == 0  # nothing held or counted for the refused call
