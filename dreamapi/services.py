@@ -44,16 +44,11 @@ class Services:
     meter_ops: MeterOperationCount = field(default_factory=MeterOperationCount)
     memo: dict[str, Any] = field(default_factory=dict)  # per isolate in workers: see configuration()
     deferred: list[Coroutine[Any, Any, None]] = field(default_factory=list)
-    # once the response is out: hands work to the runtime at once (a stream still being relayed)
-    defer_now: Callable[[Coroutine[Any, Any, None]], None] | None = None
 
     def defer(self, work: Coroutine[Any, Any, None]) -> None:
         """Runs `work` after the response is sent (the runtime's waitUntil), off the hot path;
         its failures are logged, never answered."""
-        if self.defer_now is not None:
-            self.defer_now(work)
-        else:
-            self.deferred.append(work)
+        self.deferred.append(work)
 
     def kv(self, binding: str) -> KVNamespace:
         namespace = self.kv_bindings.get(binding)

@@ -57,10 +57,6 @@ class UpstreamAnswer(Protocol):
         is past `limit` bytes."""
         ...
 
-    async def discard(self) -> None:
-        """Stop reading the body (the origin sees the connection end)."""
-        ...
-
     def relay(self, relay: Relay) -> Any:
         """The body as the client's stream, each chunk through `relay` as it arrives; when the
         client goes away, the origin's body is cancelled (it sees the connection end)."""

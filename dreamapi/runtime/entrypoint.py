@@ -134,7 +134,6 @@ async def serve(create_app: Callable[[], App], js_request: Any, js_env: Any, js_
     response = await _app(create_app).handle(request, services)
     for work in services.deferred:
         workers.wait_until(js_ctx, work)
-    services.defer_now = lambda work: workers.wait_until(js_ctx, work)
     return workers.response_to_js(response)
 
 

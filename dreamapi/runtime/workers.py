@@ -259,10 +259,6 @@ class WorkersUpstreamAnswer:
             raise BodyTooLargeError(declared)  # the body is left as it is, to relay
         return bytes((await self._reply.arrayBuffer()).to_bytes())
 
-    async def discard(self) -> None:
-        if self.body is not None:
-            await self.body.cancel()
-
     def relay(self, relay: Relay) -> Any:
         """A stream pulling the origin's body through `relay`. Its callbacks are synchronous and
         chain the runtime's own promises (a Python task started from inside a stream's callback
