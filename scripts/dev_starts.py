@@ -19,6 +19,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 if __package__ in (None, ""):
@@ -37,6 +38,7 @@ PORTS = (
     devstack.GITHUB_PORT,
     devstack.ORIGIN_PORT,
     devstack.LLM_PORT,
+    devstack.WEBHOOK_RECEIVER_PORT,
     devstack.DASHBOARD_PORT,
 )
 
@@ -54,10 +56,10 @@ def port_taken(port: int) -> bool:
         return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
-def wait_for(condition: object, timeout: float) -> bool:
+def wait_for(condition: Callable[[], bool], timeout: float) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if condition():  # type: ignore[operator]
+        if condition():
             return True
         time.sleep(0.5)
     return False
@@ -84,21 +86,24 @@ def one_start(number: int, timeout: float) -> tuple[bool, float, str]:
             timeout,
         )
         seconds = time.monotonic() - started
-        if not up:
-            why = "exited" if process.poll() is not None else f"not up within {timeout:.0f}s"
-            return False, seconds, why
-        return True, seconds, "up"
+        why = "up" if up else ("exited" if process.poll() is not None else f"not up within {timeout:.0f}s")
     finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGINT)
-            try:
-                process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
-        if not wait_for(lambda: not any(port_taken(port) for port in PORTS), 30):
-            taken = [port for port in PORTS if port_taken(port)]
-            print(f"  start {number}: ports still taken after stopping: {taken}", flush=True)
+        stop(process)
+    if not wait_for(lambda: not any(port_taken(port) for port in PORTS), 30):
+        taken = [port for port in PORTS if port_taken(port)]
+        return False, seconds, f"{why}, but ports still taken after stopping: {taken}"
+    return up, seconds, why
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """Ctrl-C, as a user stops it; killed if it has not exited within a minute."""
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGINT)
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -109,7 +109,7 @@ def local_worker_vars(
     github_url: str,
     worker_url: str,
     dashboard_origin: str = "http://localhost:5173",
-    gateway_url: str = f"http://127.0.0.1:{8795}",
+    gateway_url: str = f"http://127.0.0.1:{WORKER_PORTS['gateway']}",
 ) -> dict[str, str]:
     """Configuration pointing a worker at the local stand-ins instead of Clerk and Stripe.
     The secrets are local-only values the stand-ins accept; real ones go in `.dev.vars`."""

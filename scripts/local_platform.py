@@ -146,7 +146,7 @@ def running_platform(
     webhooks, origin, llm = WebhookReceiver(), OriginStandin(), LlmStandin()
     ports = {name: devstack.free_port() for name in workers}
     worker_urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
-    for name in devstack.WORKERS:  # stripe's webhook targets name all three
+    for name in devstack.WORKERS:  # stripe's webhook targets name every worker
         worker_urls.setdefault(name, "http://127.0.0.1:9")
     stripe = StripeStandin(**devstack.stripe_webhook_targets(worker_urls))
     standins = [identity, customer_identity, github, stripe, webhooks, origin, llm]
@@ -162,7 +162,7 @@ def running_platform(
                 github.base_url,
                 worker_urls[name],
                 DASHBOARD_ORIGIN,
-                gateway_url=worker_urls.get("gateway", "http://127.0.0.1:9"),
+                gateway_url=worker_urls["gateway"],
             ),
             **(extra_variables or {}),
         }
