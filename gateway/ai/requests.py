@@ -47,6 +47,7 @@ def api_of(kind: str, path: str) -> str | None:
         "/embeddings": OPENAI_EMBEDDINGS,
         "/messages": ANTHROPIC_MESSAGES,
     }
+    path = path.rstrip("/")  # as routes match it
     return next((apis[end] for end in AI_PATHS.get(kind, ()) if path.endswith(end)), None)
 
 

@@ -76,6 +76,11 @@ def test_anthropic_and_embeddings_requests() -> None:
         route(path="/v1/embeddings"), "/v1/embeddings", b'{"model": "m", "input": "abc"}'
     )
     assert (embedding.api, embedding.max_output) == (OPENAI_EMBEDDINGS, 0)
+    # a trailing slash matches the route (as every route match does), so it is the same API
+    slashed = parse_ai_request(
+        route("anthropic", "/v1/messages"), "/v1/messages/", b'{"model": "m", "max_tokens": 1}'
+    )
+    assert slashed.api == ANTHROPIC_MESSAGES
 
 
 @pytest.mark.parametrize(
