@@ -5,11 +5,3 @@ export function errorMessage(error: unknown): string {
   if (error instanceof ApiError || error instanceof Error) return error.message || "Something went wrong.";
   return "Something went wrong.";
 }
-
-/** A 400's list of `problems` (tier and credit-pack validation), or the one message. */
-export function problemsOf(error: unknown): string[] {
-  if (error instanceof ApiError && Array.isArray(error.body.problems)) {
-    return error.body.problems.map(String);
-  }
-  return [errorMessage(error)];
-}

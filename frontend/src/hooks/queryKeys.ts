@@ -16,8 +16,6 @@ export const queryKeys = {
   deliveries: (userId: string | null, platformId: string, endpointId: string) =>
     ["developer", userId, platformId, "webhooks", endpointId, "deliveries"] as const,
   alerts: (userId: string | null, platformId: string) => ["developer", userId, platformId, "alerts"] as const,
-  endUserCredits: (userId: string | null, platformId: string, endUserId: string) =>
-    ["developer", userId, platformId, "end-user-credits", endUserId] as const,
   /** GET /api/developer/gateway (null: none configured) */
   gateway: (userId: string | null, platformId: string) => ["developer", userId, platformId, "gateway"] as const,
   /** GET /api/developer/users/{userId}/keys: one end user's own keys */
