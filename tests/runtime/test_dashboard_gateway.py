@@ -211,6 +211,13 @@ def test_the_gateway_is_configured_in_the_editor(
 
     # rolling the signing secret asks first, then shows the new one once; the gateway signs with it
     page.get_by_role("button", name="Roll signing secret").click()
+    expect(page.get_by_role("button", name="Yes, roll it")).to_be_focused()
+    page.keyboard.press("Escape")  # changed their mind: nothing rolled, focus back where it was
+    expect(page.get_by_role("button", name="Roll signing secret")).to_be_focused()
+    expect(page.get_by_test_id("gateway-confirm")).to_have_count(0)
+    page.get_by_role("button", name="Stop the gateway").click()
+    page.get_by_role("button", name="Roll signing secret").click()  # one question at a time
+    expect(page.get_by_role("button", name="Yes, stop it")).to_have_count(0)
     page.get_by_role("button", name="Yes, roll it").click()
     toast(page, "Signing secret rolled")
     rolled = page.get_by_test_id("gateway-signing-secret").inner_text()

@@ -1,9 +1,10 @@
-import { useEffect, useRef, useState } from "react";
+import { useState } from "react";
 import { Link } from "react-router-dom";
 import { QueryStatus, ErrorAlert } from "../../components/QueryStatus";
 import { ConfigEditor, type SavedGateway } from "../../gateway/ConfigEditor";
 import { editable, MASK, STARTER, type GatewayShown } from "../../gateway/model";
 import { useGateway, useRollSigningSecret, useStopGateway } from "../../gateway/queries";
+import { useConfirmStep } from "../../hooks/useConfirmStep";
 import { RoutesTable } from "../../gateway/RoutesTable";
 import { TestCall } from "../../gateway/TestCall";
 import { EmptyState, PageHeader } from "../PageHeader";
@@ -114,14 +115,19 @@ function Overview({ platformId, gateway, onRolled }: { platformId: string; gatew
   const roll = useRollSigningSecret();
   const stop = useStopGateway(platformId);
   const toast = useToast();
-  const [confirm, setConfirm] = useState<"roll" | "stop" | null>(null);
-  const confirmYes = useRef<HTMLButtonElement>(null);
-  useEffect(() => confirmYes.current?.focus(), [confirm]);
+  const rolling = useConfirmStep();
+  const stopping = useConfirmStep();
+  const step = rolling.asking ? rolling : stopping.asking ? stopping : null;
   const headers = Object.entries(gateway.upstreamHeaders);
+  const toggle = (asked: typeof rolling, other: typeof rolling) => {
+    other.done();
+    if (asked.asking) asked.cancel();
+    else asked.ask();
+  };
   const doRoll = () =>
     roll.mutate(undefined, {
       onSuccess: (reply) => {
-        setConfirm(null);
+        rolling.done();
         onRolled(reply.signingSecret);
         toast("Signing secret rolled: copy the new one now.");
       },
@@ -129,7 +135,7 @@ function Overview({ platformId, gateway, onRolled }: { platformId: string; gatew
   const doStop = () =>
     stop.mutate(undefined, {
       onSuccess: () => {
-        setConfirm(null);
+        stopping.done();
         toast("Gateway stopped: its calls are refused (404 gateway_not_configured).");
       },
     });
@@ -168,21 +174,21 @@ function Overview({ platformId, gateway, onRolled }: { platformId: string; gatew
         secret was shown once, when the gateway was first saved.
       </p>
       <div className="actions">
-        <button className="secondary" aria-expanded={confirm === "roll"} onClick={() => setConfirm(confirm === "roll" ? null : "roll")}>Roll signing secret</button>
-        <button className="secondary" aria-expanded={confirm === "stop"} onClick={() => setConfirm(confirm === "stop" ? null : "stop")}>Stop the gateway</button>
+        <button className="secondary" ref={rolling.opener} aria-expanded={rolling.asking} onClick={() => toggle(rolling, stopping)}>Roll signing secret</button>
+        <button className="secondary" ref={stopping.opener} aria-expanded={stopping.asking} onClick={() => toggle(stopping, rolling)}>Stop the gateway</button>
       </div>
-      {confirm && (
-        <div className="confirm-step" data-testid="gateway-confirm">
+      {step && (
+        <div className="confirm-step" data-testid="gateway-confirm" onKeyDown={(e) => e.key === "Escape" && step.cancel()}>
           <p>
-            {confirm === "roll"
+            {step === rolling
               ? "Roll the signing secret? The gateway signs with a new one at once: calls your origin checks with the old one fail until it has the new one."
               : "Stop the gateway? It forgets this config and its header values; your end users' calls through it are refused."}
           </p>
           <div className="actions">
-            <button ref={confirmYes} disabled={roll.isPending || stop.isPending} onClick={confirm === "roll" ? doRoll : doStop}>
-              {confirm === "roll" ? "Yes, roll it" : "Yes, stop it"}
+            <button ref={step.yes} disabled={roll.isPending || stop.isPending} onClick={step === rolling ? doRoll : doStop}>
+              {step === rolling ? "Yes, roll it" : "Yes, stop it"}
             </button>
-            <button className="secondary" onClick={() => setConfirm(null)}>Cancel</button>
+            <button className="secondary" onClick={step.cancel}>Cancel</button>
           </div>
         </div>
       )}
