@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import unquote
 
 from api_multi import analytics
 from api_multi.end_user_auth import authenticate_developer
-from api_multi.schemas import DEVELOPER, LEDGER_ENTRY, NULLABLE_INTEGER, USER_IN_PATH
-from dreamapi import ids, kvkeys, lookups, meter_subjects
+from api_multi.schemas import DEVELOPER, LEDGER_ENTRY, NULLABLE_INTEGER, USER_IN_PATH, user_id_in_path
+from dreamapi import kvkeys, lookups, meter_subjects
 from dreamapi.errors import ApiError
 from dreamapi.http import Request, Response, json_response
 from dreamapi.openapi import (
@@ -77,7 +76,7 @@ async def end_user(request: Request, services: Services) -> Response:
     """Exact, from the end user's meter object: the same usage `GET /api/usage` answers for them
     (without X-User-Plan), their credit ledger, overage and the latest webhook events about them."""
     platform_id = await authenticate_developer(request, services)
-    user_id = ids.require_user_id(unquote(request.path_params.get("userId", "")), "userId")
+    user_id = user_id_in_path(request)
     config = await lookups.tier_config(services, platform_id)
     subscription = await lookups.subscription(services, platform_id, user_id)
     tier = resolve_tier(config, None, subscription, trust_request=True)

@@ -30,7 +30,7 @@ async def create_checkout(request: Request, services: Services) -> Response:
         raise bad_request(f"'tier' must be one of: {', '.join(t.name for t in config.tiers)}", "unknown_tier")
     if not tier.stripe_price_id:
         raise bad_request(f"Tier '{tier.name}' has no Stripe price to check out", "tier_not_purchasable")
-    public_page = f"{services.settings.frontend_url}/p/{user.platform_id}"
+    public_page = services.settings.portal_url(user.platform_id)
     success_url = return_url(body, "successUrl", f"{public_page}?checkout=success")
     cancel_url = return_url(body, "cancelUrl", f"{public_page}?checkout=cancelled")
     account = await connected_account_of(user, services)
@@ -77,7 +77,7 @@ async def customer_portal(request: Request, services: Services) -> Response:
     user = await authenticate_end_user(request, services)
     require_jwt(user)
     body = json_object(request, required=False)
-    url = return_url(body, "returnUrl", f"{services.settings.frontend_url}/p/{user.platform_id}")
+    url = return_url(body, "returnUrl", services.settings.portal_url(user.platform_id))
     account = await connected_account_of(user, services)
     subscription = await load_subscription(services.tokens_kv, user.platform_id, user.user_id)
     if not subscription.customer_id:

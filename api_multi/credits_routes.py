@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import secrets
 from typing import Any
-from urllib.parse import unquote
 
 import stripe
 
@@ -27,6 +26,7 @@ from api_multi.schemas import (
     LEDGER_ENTRY,
     RETURN_URL,
     USER_IN_PATH,
+    user_id_in_path,
 )
 from dreamapi import credit_ledger, ids, lookups, meter_subjects
 from dreamapi.alerts import credits_notify
@@ -39,10 +39,6 @@ from dreamapi.router import Router
 from dreamapi.services import Services
 from dreamapi.stripe_gateway import stripe_client, stripe_failure
 from dreamapi.subscriptions import load_subscription
-
-
-def _path_user_id(request: Request) -> str:
-    return ids.require_user_id(unquote(request.path_params.get("userId", "")), "userId")
 
 
 def _change_of(body: dict[str, Any]) -> tuple[int, str]:
@@ -70,7 +66,7 @@ def _change_of(body: dict[str, Any]) -> tuple[int, str]:
 async def change_user_credits(request: Request, services: Services) -> Response:
     """A developer grants (units > 0) or removes (units < 0) credits of one of their end users."""
     platform_id = await authenticate_developer(request, services)
-    user_id = _path_user_id(request)
+    user_id = user_id_in_path(request)
     units, reason = _change_of(json_object(request))
     idempotency = idempotency_of(request, {"units": units, "reason": reason})
     change = await services.credits.change(
@@ -96,7 +92,7 @@ async def change_user_credits(request: Request, services: Services) -> Response:
 
 async def get_user_credits(request: Request, services: Services) -> Response:
     platform_id = await authenticate_developer(request, services)
-    user_id = _path_user_id(request)
+    user_id = user_id_in_path(request)
     statement = await services.credits.statement(meter_subjects.end_user(platform_id, user_id))
     return json_response({"platformId": platform_id, "userId": user_id, **statement.to_json()})
 
@@ -140,7 +136,7 @@ async def create_credits_checkout(request: Request, services: Services) -> Respo
     if pack is None:
         names = ", ".join(p.name for p in packs) or "none defined"
         raise bad_request(f"'pack' must be one of this platform's credit packs ({names})", "unknown_pack")
-    public_page = f"{services.settings.frontend_url}/p/{user.platform_id}"
+    public_page = services.settings.portal_url(user.platform_id)
     success_url = return_url(body, "successUrl", f"{public_page}?credits=success")
     cancel_url = return_url(body, "cancelUrl", f"{public_page}?credits=cancelled")
     account = await connected_account_of(user, services)

@@ -5,8 +5,6 @@ lists and revokes them for any of their end users; an end user manages their own
 
 from __future__ import annotations
 
-from urllib.parse import unquote
-
 from api_multi.end_user_auth import authenticate_developer, authenticate_end_user, require_jwt
 from api_multi.key_requests import (
     KEY,
@@ -16,8 +14,8 @@ from api_multi.key_requests import (
     key_id_in_path,
     new_key_schema,
 )
-from api_multi.schemas import DEVELOPER, USER_IN_PATH
-from dreamapi import ids, lookups
+from api_multi.schemas import DEVELOPER, USER_IN_PATH, user_id_in_path
+from dreamapi import lookups
 from dreamapi.api_key_format import USER_PREFIX
 from dreamapi.api_keys import DEFAULT_KEY_NAME, MAX_ACTIVE_USER_KEYS, ApiKeys, shown
 from dreamapi.body import json_object, string_field
@@ -30,7 +28,7 @@ from dreamapi.services import Services
 
 async def _developers_end_user(request: Request, services: Services) -> tuple[str, str]:
     platform_id = await authenticate_developer(request, services)
-    user_id = ids.require_user_id(unquote(request.path_params.get("userId", "")), "userId")
+    user_id = user_id_in_path(request)
     return platform_id, user_id
 
 

@@ -11,6 +11,7 @@ from dreamapi.upstream_policy import UpstreamPolicy
 
 DEFAULT_MAX_BODY_BYTES = 64 * 1024
 DEFAULT_CACHE_SECONDS = 30.0
+DEFAULT_GATEWAY_PUBLIC_URL = "http://127.0.0.1:8795"  # make dev's gateway
 DEFAULT_METER_TIMEOUT_SECONDS = 5.0
 DEFAULT_USAGE_SNAPSHOT_SECONDS = 30
 DEFAULT_OVERAGE_REPORT_SECONDS = 60  # at most one overage report (meter event) per user this often
@@ -61,7 +62,11 @@ class Settings:
     gateway_timeout_seconds: float = DEFAULT_GATEWAY_TIMEOUT_SECONDS
     gateway_allow_local_upstreams: bool = False  # local development only
     gateway_own_domains: frozenset[str] = frozenset()
-    gateway_public_url: str = "http://127.0.0.1:8795"
+    gateway_public_url: str = DEFAULT_GATEWAY_PUBLIC_URL
+
+    def portal_url(self, platform_id: str) -> str:
+        """The platform's public page for its end users (plans, credits, their keys)."""
+        return f"{self.frontend_url}/p/{platform_id}"
 
     @property
     def upstream_policy(self) -> UpstreamPolicy:
@@ -98,7 +103,7 @@ class Settings:
             gateway_own_domains=frozenset(
                 d.strip().lower() for d in str(env.get("GATEWAY_OWN_DOMAINS") or "").split(",") if d.strip()
             ),
-            gateway_public_url=str(env.get("GATEWAY_PUBLIC_URL") or "http://127.0.0.1:8795").rstrip("/"),
+            gateway_public_url=str(env.get("GATEWAY_PUBLIC_URL") or DEFAULT_GATEWAY_PUBLIC_URL).rstrip("/"),
         )
 
 

@@ -28,7 +28,7 @@ class Call:
     metering: EndUserMetering
 
     async def hold(self, units: int, ttl_seconds: int, breakdown: str) -> Hold:
-        buy_url = f"{self.services.settings.frontend_url}/p/{self.user.platform_id}"
+        buy_url = self.services.settings.portal_url(self.user.platform_id)
         return await hold_units(self.services, self.metering, units, ttl_seconds, buy_url, breakdown)
 
     async def send(self, hold: Hold, body: bytes | None) -> UpstreamAnswer:
