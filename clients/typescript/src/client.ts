@@ -147,6 +147,11 @@ export interface Answer<T> {
 const DEFAULT_BASE_URL = "http://127.0.0.1:8787";
 const MAX_BACKOFF_MS = 8_000;
 
+/** Who the call is for: the end user, and the plan your server vouches for (when given). */
+export function userHeaders(userId: string, plan: string | undefined): Record<string, string> {
+  return plan === undefined ? { "x-user-id": userId } : { "x-user-id": userId, "x-user-plan": plan };
+}
+
 function environment(name: string): string | undefined {
   const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
   const value = env?.[name];
@@ -235,8 +240,7 @@ export class DreamApi {
   async meter(userId: string, options: MeterOptions = {}): Promise<Metered> {
     const idempotencyKey = options.idempotencyKey ?? (await newIdempotencyKey());
     const units = options.units ?? 1;
-    const headers: Record<string, string> = { "x-user-id": userId, "idempotency-key": idempotencyKey };
-    if (options.plan !== undefined) headers["x-user-plan"] = options.plan;
+    const headers = { ...userHeaders(userId, options.plan), "idempotency-key": idempotencyKey };
     const body: MeterRequest | undefined = units === 1 ? undefined : { units };
     const answer = await this.#call<MeterResponse>({
       method: "POST",
@@ -264,8 +268,7 @@ export class DreamApi {
    */
   async reserve(userId: string, options: ReserveOptions): Promise<Reservation> {
     const idempotencyKey = options.idempotencyKey ?? (await newIdempotencyKey());
-    const headers: Record<string, string> = { "x-user-id": userId, "idempotency-key": idempotencyKey };
-    if (options.plan !== undefined) headers["x-user-plan"] = options.plan;
+    const headers = { ...userHeaders(userId, options.plan), "idempotency-key": idempotencyKey };
     const body: ReserveRequest = { units: options.units };
     if (options.ttlSeconds !== undefined) body.ttlSeconds = options.ttlSeconds;
     const answer = await this.#call<ReservedResponse>({
@@ -295,8 +298,7 @@ export class DreamApi {
 
   /** An end user's usage this month, exact, counting nothing (`GET /api/usage`). */
   async usage(userId: string, options: UsageOptions = {}): Promise<UsageResponse> {
-    const headers: Record<string, string> = { "x-user-id": userId };
-    if (options.plan !== undefined) headers["x-user-plan"] = options.plan;
+    const headers = userHeaders(userId, options.plan);
     const answer = await this.#call<UsageResponse>({
       method: "GET",
       path: "/api/usage",

@@ -1,5 +1,5 @@
 /** A reservation: units held for an end user's work until it is settled, released or expires. */
-import type { Answer, Call, RequestOptions } from "./client.js";
+import { type Answer, type Call, type RequestOptions, userHeaders } from "./client.js";
 import { type RateLimitInfo, ReservationFinished, rateLimitInfo } from "./errors.js";
 import type {
   ReleasedResponse,
@@ -114,8 +114,7 @@ export class Reservation {
     options: RequestOptions,
     body?: unknown,
   ): Promise<T> {
-    const headers: Record<string, string> = { "x-user-id": this.userId };
-    if (this.plan !== undefined) headers["x-user-plan"] = this.plan;
+    const headers = userHeaders(this.userId, this.plan);
     const params = { reservationId: this.id };
     try {
       const answer = await this.#send<T>({
