@@ -13,9 +13,11 @@ from api_multi.key_requests import (
     KEY,
     KEY_IN_PATH,
     MAX_NAME_LENGTH,
+    UNAVAILABLE,
     expiry_ms,
     key_id_in_path,
     new_key_schema,
+    revoke_key_in_path,
 )
 from api_multi.schemas import DEVELOPER
 from dreamapi import lookups
@@ -68,9 +70,7 @@ async def list_keys(request: Request, services: Services) -> Response:
 
 async def revoke_key(request: Request, services: Services) -> Response:
     platform_id = await authenticate_developer(request, services)
-    record = await services.api_keys(platform_id).revoke(key_id_in_path(request))
-    lookups.forget_key(services, record["hash"])
-    return json_response(shown(record))
+    return await revoke_key_in_path(request, services, services.api_keys(platform_id))
 
 
 async def roll_key(request: Request, services: Services) -> Response:
@@ -106,7 +106,6 @@ THE_NEW_KEY = {
     "RollTheNewKey": {"operationId": "post_api_developer_keys_keyId_roll", "parameters": _BY_ID},
     "RevokeTheNewKey": {"operationId": "delete_api_developer_keys_keyId", "parameters": _BY_ID},
 }
-UNAVAILABLE = ("The key store did not answer; nothing changed; retry (Retry-After)", ERROR)
 NOT_FOUND = ("No such key on your platform", ERROR)
 
 

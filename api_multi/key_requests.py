@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from dreamapi.api_keys import key_not_found
+from dreamapi import lookups
+from dreamapi.api_keys import ApiKeys, key_not_found, shown
 from dreamapi.errors import bad_request
-from dreamapi.http import Request
-from dreamapi.openapi import NULLABLE_STRING, STRING, obj, path_parameter
+from dreamapi.http import Request, Response, json_response
+from dreamapi.openapi import ERROR, NULLABLE_STRING, STRING, obj, path_parameter
+from dreamapi.services import Services
 from dreamapi.time_format import parse_iso
 
 KEY_ID_PATTERN = r"^key_[0-9a-f]{24}$"
@@ -20,6 +22,14 @@ def key_id_in_path(request: Request) -> str:
     if not re.match(KEY_ID_PATTERN, key_id):
         raise key_not_found(key_id)
     return key_id
+
+
+async def revoke_key_in_path(request: Request, services: Services, keys: ApiKeys) -> Response:
+    """Revokes the key the path names among `keys`; this isolate forgets it at once (others
+    within the key cache's bound)."""
+    record = await keys.revoke(key_id_in_path(request))
+    lookups.forget_key(services, record["hash"])
+    return json_response(shown(record))
 
 
 def expiry_ms(body: dict[str, Any], now: float) -> int | None:
@@ -62,4 +72,5 @@ def new_key_schema(prefix: str) -> dict[str, Any]:
     )
 
 
+UNAVAILABLE = ("The key store did not answer; nothing changed; retry (Retry-After)", ERROR)
 KEY_IN_PATH = path_parameter("keyId", KEY_ID_PATTERN, "A key's id (never the key)")

@@ -10,16 +10,15 @@ from api_multi.key_requests import (
     KEY,
     KEY_IN_PATH,
     MAX_NAME_LENGTH,
+    UNAVAILABLE,
     expiry_ms,
-    key_id_in_path,
     new_key_schema,
+    revoke_key_in_path,
 )
 from api_multi.schemas import DEVELOPER, USER_IN_PATH, user_id_in_path
-from dreamapi import lookups
 from dreamapi.api_key_format import USER_PREFIX
-from dreamapi.api_keys import DEFAULT_KEY_NAME, MAX_ACTIVE_USER_KEYS, ApiKeys, shown
+from dreamapi.api_keys import DEFAULT_KEY_NAME, MAX_ACTIVE_USER_KEYS, shown
 from dreamapi.body import json_object, string_field
-from dreamapi.errors import not_found
 from dreamapi.http import Request, Response, json_response
 from dreamapi.openapi import ERROR, INTEGER, STRING, Operation, obj
 from dreamapi.router import Router
@@ -59,17 +58,11 @@ async def _list(services: Services, platform_id: str, user_id: str) -> Response:
 
 
 async def _revoke(request: Request, services: Services, platform_id: str, user_id: str) -> Response:
-    keys: ApiKeys = services.user_keys(platform_id, user_id)
-    record = await keys.revoke(key_id_in_path(request))
-    lookups.forget_key(services, record["hash"])
-    return json_response(shown(record))
+    return await revoke_key_in_path(request, services, services.user_keys(platform_id, user_id))
 
 
 async def create_user_key(request: Request, services: Services) -> Response:
-    platform_id, user_id = await _developers_end_user(request, services)
-    if not await lookups.platform_exists(services, platform_id):
-        raise not_found(f"No platform {platform_id}", "platform_not_found")
-    return await _create(request, services, platform_id, user_id)
+    return await _create(request, services, *await _developers_end_user(request, services))
 
 
 async def list_user_keys(request: Request, services: Services) -> Response:
@@ -111,7 +104,6 @@ NEW_KEY_BODY = obj(
         "expiresAt": {"type": "string", "format": "date-time"},
     }
 )
-UNAVAILABLE = ("The key store did not answer; nothing changed; retry (Retry-After)", ERROR)
 TOO_MANY = (f"The end user has {MAX_ACTIVE_USER_KEYS} active keys already", ERROR)
 NOT_FOUND = ("No such key of this end user", ERROR)
 PORTAL = ("endUserSession",)
