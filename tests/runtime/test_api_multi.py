@@ -264,7 +264,9 @@ def test_connect_checkout_webhook_upgrade_and_portal(platform: Platform, api_mul
     assert deliveries and all(d.status == 200 for d in deliveries)
     call = api_multi.post("/api/data", headers=headers).json()["usage"]  # token still says "free"
     assert (call["plan"], call["limit"]) == ("pro", 1000)
-    stats = api_multi.get("/api/developer/dashboard", headers=key_headers(api_key)).json()
+    dashboard = api_multi.get("/api/developer/dashboard", headers=key_headers(api_key))
+    assert dashboard.status_code == 200, dashboard.text
+    stats = dashboard.json()
     assert stats["revenue"]["totalCents"] == 2900 and stats["revenue"]["payments"] == 1
     portal = api_multi.post("/api/customer-portal", headers=headers)
     assert portal.status_code == 200, portal.text
